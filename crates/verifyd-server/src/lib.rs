@@ -1,1 +1,18 @@
-//! placeholder
+//! verifyd-server: everything HTTP. The Stripe wire format (form decoding with exact param
+//! paths, errors, auth, idempotency, expand, pagination), one module per resource under
+//! `routes`, and the background workers. Domain rules come from `verifyd-core`; storage
+//! goes through `verifyd-store`; no SQL lives here.
+
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod expand;
+pub mod form;
+pub mod idempotency;
+pub mod params;
+pub mod render;
+pub mod request;
+pub mod routes;
+pub mod workers;
+
+pub use app::{AppState, Application, BuildError, ServerConfig};

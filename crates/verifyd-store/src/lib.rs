@@ -1,1 +1,200 @@
-//! placeholder
+//! verifyd-store: all persistence. One [`Store`] over the database (SQLite today, embedded
+//! and the default; PostgreSQL drops in behind the same API), the embedded migrations, and
+//! the durable job queue. Every SQL statement of verifyd lives in this crate.
+//!
+//! Writes go through a [`Tx`] that the caller opens and commits, so one request's state
+//! change, jobs and saved idempotent response commit together. SQLite runs in WAL mode with
+//! `synchronous=FULL`: a committed transaction is on disk. Writes are serialized on one
+//! connection with `BEGIN IMMEDIATE`; reads use a separate pool and never block writers.
+
+mod idempotency;
+mod jobs;
+mod keys;
+mod list;
+mod reports;
+mod sessions;
+
+pub use idempotency::{IdempotencyClaim, IdempotencyRecord};
+pub use jobs::Job;
+pub use keys::{hash_key, StoredKey};
+pub use list::{CreatedRange, Cursor, Page, ReportQuery, SessionQuery};
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::Sqlite;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Errors of the storage layer. None of them is the caller's fault: the server reports
+/// them as `api_error` and logs the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored object could not be decoded: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub url: String,
+    /// Apply pending migrations on connect.
+    pub migrate: bool,
+    /// Connections for reads.
+    pub read_connections: u32,
+}
+
+impl StoreOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            migrate: true,
+            read_connections: 4,
+        }
+    }
+}
+
+/// The SQLite file `serve` uses when no database is named: `verifyd.db` in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://verifyd.db";
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    write: SqlitePool,
+    read: SqlitePool,
+    account_id: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("account_id", &self.account_id)
+            .finish()
+    }
+}
+
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
+    if !(url.starts_with("sqlite:")) {
+        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+    }
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10)))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `options.url` and, unless told not to,
+    /// applies pending migrations.
+    pub async fn connect(options: &StoreOptions) -> Result<Self> {
+        let connect = sqlite_options(&options.url)?;
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(connect.clone())
+            .await?;
+        if options.migrate {
+            SQLITE_MIGRATOR.run(&write).await?;
+        }
+        let read = SqlitePoolOptions::new()
+            .max_connections(options.read_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(connect.read_only(true))
+            .await?;
+        let account_id = ensure_account(&write).await?;
+        Ok(Self {
+            write,
+            read,
+            account_id,
+        })
+    }
+
+    /// Applies pending migrations (what `verifyd migrate` runs).
+    pub async fn migrate(&self) -> Result<()> {
+        SQLITE_MIGRATOR.run(&self.write).await?;
+        Ok(())
+    }
+
+    /// The id of the single account this database serves (`acct_…`).
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// Opens a write transaction. Dropping it without [`Tx::commit`] rolls it back.
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = self.write.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Tx { inner })
+    }
+
+    /// Closes every connection, waiting for them to finish.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.read
+    }
+}
+
+async fn ensure_account(pool: &SqlitePool) -> Result<String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let candidate = format!("acct_{}", verifyd_core::random_base62(16));
+    sqlx::query(
+        "INSERT INTO account (singleton, id, created) VALUES (1, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(&candidate)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    let id: (String,) = sqlx::query_as("SELECT id FROM account WHERE singleton = 1")
+        .fetch_one(pool)
+        .await?;
+    Ok(id.0)
+}
+
+/// A write transaction. Store functions that change state take `&mut Tx`; the caller
+/// decides when it commits.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Sqlite>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.inner.rollback().await?;
+        Ok(())
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.inner
+    }
+}
+
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

@@ -1,0 +1,209 @@
+//! Building and running the server: [`ServerConfig`], the shared [`AppState`], and
+//! [`Application`], which binds the listener (port 0 in tests), wires the router and starts
+//! the workers. The binary and the tests build the server the same way.
+
+use crate::auth::KeyRing;
+use crate::routes;
+use crate::workers::Worker;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use verifyd_core::{Clock, SystemClock};
+use verifyd_store::{Store, StoreOptions};
+
+/// Everything `serve` can be told.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on, e.g. `127.0.0.1:12111` (port 0 picks a free port).
+    pub listen: String,
+    /// Base of the URLs handed to end users (`url`); derived from the bound address if unset.
+    pub public_url: Option<String>,
+    pub database: StoreOptions,
+    /// Fixed API keys accepted in addition to those in the database (for CI).
+    pub api_keys: Vec<String>,
+    /// Run the background workers in this process.
+    pub run_workers: bool,
+}
+
+impl ServerConfig {
+    pub fn new(listen: impl Into<String>, database_url: impl Into<String>) -> Self {
+        Self {
+            listen: listen.into(),
+            public_url: None,
+            database: StoreOptions::new(database_url),
+            api_keys: Vec::new(),
+            run_workers: true,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Store(#[from] verifyd_store::StoreError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    keys: KeyRing,
+    public_url: String,
+    jobs_waiting: Arc<Notify>,
+}
+
+/// State shared by every handler and worker. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.0.clock.as_ref()
+    }
+
+    pub fn keys(&self) -> &KeyRing {
+        &self.0.keys
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.0.public_url
+    }
+
+    /// Wakes the workers: a job was just committed.
+    pub fn notify_jobs(&self) {
+        self.0.jobs_waiting.notify_waiters();
+    }
+
+    pub fn render_context(&self) -> crate::render::RenderContext<'_> {
+        crate::render::RenderContext {
+            now_millis: self.clock().now_millis(),
+            public_base_url: self.public_url(),
+        }
+    }
+
+    /// A worker over this state (tests drive it with `run_once`).
+    pub fn worker(&self) -> Worker {
+        Worker::new(self.clone(), self.0.jobs_waiting.clone())
+    }
+}
+
+/// A built, bound, not yet running verifyd.
+pub struct Application {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+    run_workers: bool,
+}
+
+impl Application {
+    pub async fn build(config: ServerConfig) -> Result<Self, BuildError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        config: ServerConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, BuildError> {
+        let keys = KeyRing::from_configured(&config.api_keys).map_err(BuildError::Config)?;
+        let store = Store::connect(&config.database).await?;
+        let listener = TcpListener::bind(&config.listen)
+            .await
+            .map_err(|e| BuildError::Bind(config.listen.clone(), e))?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| BuildError::Bind(config.listen.clone(), e))?;
+        let public_url = match &config.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let mut addr = local_addr;
+                if addr.ip().is_unspecified() {
+                    addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                format!("http://{addr}")
+            }
+        };
+        let state = AppState(Arc::new(Inner {
+            store,
+            clock,
+            keys,
+            public_url,
+            jobs_waiting: Arc::new(Notify::new()),
+        }));
+        Ok(Self {
+            listener,
+            local_addr,
+            state,
+            run_workers: config.run_workers,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then stops the workers and closes the database.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = if self.run_workers {
+            let worker = self.state.worker();
+            Some(tokio::spawn(worker.run(stop_rx)))
+        } else {
+            None
+        };
+        let router = routes::router(self.state.clone());
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = stop_tx.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        self.state.store().close().await;
+        served
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

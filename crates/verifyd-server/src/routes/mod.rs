@@ -1,0 +1,49 @@
+//! The router: one module per resource. Unknown paths and methods get Stripe's
+//! "Unrecognized request URL" 404.
+
+mod list;
+mod reports;
+mod root;
+mod sessions;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::request::request_id_layer;
+use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(root::health))
+        .route(
+            "/v1/identity/verification_sessions",
+            get(sessions::list).post(sessions::create),
+        )
+        .route(
+            "/v1/identity/verification_sessions/{session}",
+            get(sessions::retrieve).post(sessions::update),
+        )
+        .route(
+            "/v1/identity/verification_sessions/{session}/cancel",
+            post(sessions::cancel),
+        )
+        .route(
+            "/v1/identity/verification_sessions/{session}/redact",
+            post(sessions::redact),
+        )
+        .route("/v1/identity/verification_reports", get(reports::list))
+        .route(
+            "/v1/identity/verification_reports/{report}",
+            get(reports::retrieve),
+        )
+        .fallback(unrecognized)
+        .method_not_allowed_fallback(unrecognized)
+        .layer(axum::middleware::from_fn(request_id_layer))
+        .with_state(state)
+}
+
+async fn unrecognized(method: Method, uri: Uri) -> Response {
+    ApiError::unrecognized_url(method.as_str(), uri.path()).into_response()
+}

@@ -1,0 +1,153 @@
+//! Idempotency keys at rest. A key is first claimed (an `in_flight` row with a lock that
+//! expires, so a crash mid-request cannot wedge the key), then completed with the response
+//! in the same transaction as the request's state change, so a replayed response always
+//! describes committed state. Rows older than the retention window count as absent.
+
+use crate::{Result, Store, Tx};
+use sqlx::Row;
+
+/// The saved outcome of a completed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub status: u16,
+    pub body: String,
+    pub request_id: Option<String>,
+}
+
+/// What to do with a request that carries an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// First use (or the earlier attempt died): run the request.
+    Proceed,
+    /// Completed before with the same parameters: send this again.
+    Replay(IdempotencyRecord),
+    /// Used before with other parameters or on another endpoint.
+    Mismatch,
+    /// Another request with this key is running right now.
+    InFlight,
+}
+
+impl Store {
+    /// Claims `key` for a request whose method, path and parameters hash to `fingerprint`.
+    pub async fn claim_idempotency_key(
+        &self,
+        livemode: bool,
+        key: &str,
+        fingerprint: &str,
+        now_millis: i64,
+        lock_millis: i64,
+        retention_millis: i64,
+    ) -> Result<IdempotencyClaim> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "SELECT fingerprint, state, locked_until, response_status, response_body, request_id, \
+             created FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ?",
+        )
+        .bind(livemode)
+        .bind(key)
+        .fetch_optional(tx.conn())
+        .await?;
+        let claim = match row {
+            Some(row) if row.get::<i64, _>("created") > now_millis - retention_millis => {
+                let same = row.get::<&str, _>("fingerprint") == fingerprint;
+                let state: &str = row.get("state");
+                if !same {
+                    IdempotencyClaim::Mismatch
+                } else if state == "done" {
+                    IdempotencyClaim::Replay(IdempotencyRecord {
+                        status: row.get::<i64, _>("response_status") as u16,
+                        body: row.get("response_body"),
+                        request_id: row.get("request_id"),
+                    })
+                } else if row.get::<i64, _>("locked_until") > now_millis {
+                    IdempotencyClaim::InFlight
+                } else {
+                    sqlx::query(
+                        "UPDATE idempotency_keys SET locked_until = ? \
+                         WHERE livemode = ? AND idempotency_key = ?",
+                    )
+                    .bind(now_millis + lock_millis)
+                    .bind(livemode)
+                    .bind(key)
+                    .execute(tx.conn())
+                    .await?;
+                    IdempotencyClaim::Proceed
+                }
+            }
+            stale_or_absent => {
+                if stale_or_absent.is_some() {
+                    sqlx::query(
+                        "DELETE FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ?",
+                    )
+                    .bind(livemode)
+                    .bind(key)
+                    .execute(tx.conn())
+                    .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (livemode, idempotency_key, fingerprint, state, \
+                     locked_until, created) VALUES (?, ?, ?, 'in_flight', ?, ?)",
+                )
+                .bind(livemode)
+                .bind(key)
+                .bind(fingerprint)
+                .bind(now_millis + lock_millis)
+                .bind(now_millis)
+                .execute(tx.conn())
+                .await?;
+                IdempotencyClaim::Proceed
+            }
+        };
+        tx.commit().await?;
+        Ok(claim)
+    }
+
+    /// Forgets an in-flight claim whose request was refused before it began (parameter
+    /// validation), so the same key may be used again with corrected parameters.
+    pub async fn release_idempotency_key(&self, livemode: bool, key: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ? \
+             AND state = 'in_flight'",
+        )
+        .bind(livemode)
+        .bind(key)
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await
+    }
+
+    /// Deletes keys created before `before_millis`.
+    pub async fn prune_idempotency_keys(&self, before_millis: i64) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created < ?")
+            .bind(before_millis)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+}
+
+impl Tx {
+    /// Saves the response of a claimed key; commits with the rest of the transaction.
+    pub async fn complete_idempotency_key(
+        &mut self,
+        livemode: bool,
+        key: &str,
+        record: &IdempotencyRecord,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, \
+             request_id = ? WHERE livemode = ? AND idempotency_key = ?",
+        )
+        .bind(i64::from(record.status))
+        .bind(&record.body)
+        .bind(&record.request_id)
+        .bind(livemode)
+        .bind(key)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+}

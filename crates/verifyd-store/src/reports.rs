@@ -1,0 +1,130 @@
+//! VerificationReport rows: the report document plus the columns lists filter on.
+
+use crate::list::{into_page, push_keyset, Cursor, Page, Position, ReportQuery};
+use crate::{decode, encode, Result, Store, StoreError, Tx};
+use sqlx::{QueryBuilder, Row, Sqlite};
+use verifyd_core::report::VerificationReport;
+
+impl Store {
+    pub async fn report(&self, livemode: bool, id: &str) -> Result<Option<VerificationReport>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM verification_reports WHERE id = ? AND livemode = ?")
+                .bind(id)
+                .bind(livemode)
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(|(body,)| decode(&body)).transpose()
+    }
+
+    /// A page of reports, newest first. `Ok(None)` when the cursor names no report.
+    pub async fn list_reports(
+        &self,
+        query: &ReportQuery,
+    ) -> Result<Option<Page<VerificationReport>>> {
+        let position = match &query.cursor {
+            None => None,
+            Some(cursor) => {
+                let id = match cursor {
+                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
+                };
+                let row: Option<(i64, i64)> = sqlx::query_as(
+                    "SELECT created, seq FROM verification_reports WHERE id = ? AND livemode = ?",
+                )
+                .bind(id)
+                .bind(query.livemode)
+                .fetch_optional(self.reader())
+                .await?;
+                match row {
+                    Some((created, seq)) => Some((cursor, Position { created, seq })),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let mut qb: QueryBuilder<'_, Sqlite> =
+            QueryBuilder::new("SELECT body FROM verification_reports WHERE livemode = ");
+        qb.push_bind(query.livemode);
+        if let Some(t) = &query.report_type {
+            qb.push(" AND type = ").push_bind(t.clone());
+        }
+        if let Some(v) = &query.verification_session {
+            qb.push(" AND verification_session = ").push_bind(v.clone());
+        }
+        if let Some(v) = &query.client_reference_id {
+            qb.push(" AND client_reference_id = ").push_bind(v.clone());
+        }
+        query.created.push(&mut qb);
+        let ascending = push_keyset(&mut qb, position, query.limit);
+        let rows = qb.build().fetch_all(self.reader()).await?;
+        let items = rows
+            .iter()
+            .map(|r| decode::<VerificationReport>(r.get::<&str, _>("body")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(into_page(items, query.limit, ascending)))
+    }
+}
+
+impl Tx {
+    pub async fn report(&mut self, livemode: bool, id: &str) -> Result<Option<VerificationReport>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM verification_reports WHERE id = ? AND livemode = ?")
+                .bind(id)
+                .bind(livemode)
+                .fetch_optional(self.conn())
+                .await?;
+        row.map(|(body,)| decode(&body)).transpose()
+    }
+
+    pub async fn insert_report(&mut self, report: &VerificationReport) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO verification_reports (id, livemode, created, type, verification_session, \
+             client_reference_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(report.id.as_str())
+        .bind(report.livemode)
+        .bind(report.created)
+        .bind(report.report_type.as_str())
+        .bind(report.verification_session.as_ref().map(|s| s.as_str()))
+        .bind(&report.client_reference_id)
+        .bind(encode(report)?)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn update_report(&mut self, report: &VerificationReport) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE verification_reports SET client_reference_id = ?, body = ? \
+             WHERE id = ? AND livemode = ?",
+        )
+        .bind(&report.client_reference_id)
+        .bind(encode(report)?)
+        .bind(report.id.as_str())
+        .bind(report.livemode)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "report {} vanished during update",
+                report.id
+            )));
+        }
+        Ok(())
+    }
+
+    /// Every report written for a session, oldest first.
+    pub async fn reports_of_session(
+        &mut self,
+        livemode: bool,
+        session_id: &str,
+    ) -> Result<Vec<VerificationReport>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT body FROM verification_reports WHERE livemode = ? AND verification_session = ? \
+             ORDER BY created, seq",
+        )
+        .bind(livemode)
+        .bind(session_id)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(|(body,)| decode(body)).collect()
+    }
+}

@@ -1,0 +1,135 @@
+//! VerificationSession rows: the session document plus the columns lists filter on.
+
+use crate::list::{into_page, push_keyset, Cursor, Page, Position, SessionQuery};
+use crate::{decode, encode, Result, Store, StoreError, Tx};
+use sqlx::{QueryBuilder, Row, Sqlite};
+use verifyd_core::session::VerificationSession;
+
+const COLUMNS: &str = "SELECT body FROM verification_sessions WHERE livemode = ";
+
+impl Store {
+    /// The session `id` of the given mode, if it exists.
+    pub async fn session(&self, livemode: bool, id: &str) -> Result<Option<VerificationSession>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM verification_sessions WHERE id = ? AND livemode = ?")
+                .bind(id)
+                .bind(livemode)
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(|(body,)| decode(&body)).transpose()
+    }
+
+    /// A page of sessions, newest first. `Ok(None)` when the cursor names no session of
+    /// this mode.
+    pub async fn list_sessions(
+        &self,
+        query: &SessionQuery,
+    ) -> Result<Option<Page<VerificationSession>>> {
+        let position = match &query.cursor {
+            None => None,
+            Some(cursor) => {
+                let id = match cursor {
+                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
+                };
+                match self.session_position(query.livemode, id).await? {
+                    Some(pos) => Some((cursor, pos)),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let mut qb: QueryBuilder<'_, Sqlite> = QueryBuilder::new(COLUMNS);
+        qb.push_bind(query.livemode);
+        if let Some(status) = &query.status {
+            qb.push(" AND status = ").push_bind(status.clone());
+        }
+        if let Some(v) = &query.client_reference_id {
+            qb.push(" AND client_reference_id = ").push_bind(v.clone());
+        }
+        if let Some(v) = &query.related_customer {
+            qb.push(" AND related_customer = ").push_bind(v.clone());
+        }
+        if let Some(v) = &query.related_customer_account {
+            qb.push(" AND related_customer_account = ")
+                .push_bind(v.clone());
+        }
+        query.created.push(&mut qb);
+        let ascending = push_keyset(&mut qb, position, query.limit);
+        let rows = qb.build().fetch_all(self.reader()).await?;
+        let items = rows
+            .iter()
+            .map(|r| decode::<VerificationSession>(r.get::<&str, _>("body")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(into_page(items, query.limit, ascending)))
+    }
+
+    async fn session_position(&self, livemode: bool, id: &str) -> Result<Option<Position>> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT created, seq FROM verification_sessions WHERE id = ? AND livemode = ?",
+        )
+        .bind(id)
+        .bind(livemode)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.map(|(created, seq)| Position { created, seq }))
+    }
+}
+
+impl Tx {
+    /// The session as this transaction sees it (for read-modify-write).
+    pub async fn session(
+        &mut self,
+        livemode: bool,
+        id: &str,
+    ) -> Result<Option<VerificationSession>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM verification_sessions WHERE id = ? AND livemode = ?")
+                .bind(id)
+                .bind(livemode)
+                .fetch_optional(self.conn())
+                .await?;
+        row.map(|(body,)| decode(&body)).transpose()
+    }
+
+    pub async fn insert_session(&mut self, session: &VerificationSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO verification_sessions (id, livemode, created, status, client_reference_id, \
+             related_customer, related_customer_account, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(session.id.as_str())
+        .bind(session.livemode)
+        .bind(session.created)
+        .bind(session.status.as_str())
+        .bind(&session.client_reference_id)
+        .bind(&session.related_customer)
+        .bind(&session.related_customer_account)
+        .bind(encode(session)?)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Saves a changed session. The filter columns follow the document.
+    pub async fn update_session(&mut self, session: &VerificationSession) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE verification_sessions SET status = ?, client_reference_id = ?, \
+             related_customer = ?, related_customer_account = ?, body = ? \
+             WHERE id = ? AND livemode = ?",
+        )
+        .bind(session.status.as_str())
+        .bind(&session.client_reference_id)
+        .bind(&session.related_customer)
+        .bind(&session.related_customer_account)
+        .bind(encode(session)?)
+        .bind(session.id.as_str())
+        .bind(session.livemode)
+        .execute(self.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "session {} vanished during update",
+                session.id
+            )));
+        }
+        Ok(())
+    }
+}
