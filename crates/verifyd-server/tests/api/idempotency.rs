@@ -1,0 +1,160 @@
+//! `Idempotency-Key`: replays, mismatches, concurrent duplicates, validation failures that
+//! do not burn the key, per-mode scoping, and 24 h retention.
+
+use crate::common::*;
+
+const SESSIONS: &str = "/v1/identity/verification_sessions";
+
+async fn count(app: &TestApp, key: &str) -> usize {
+    app.get(key, SESSIONS, &[("limit", "100")]).await.body["data"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn a_replay_returns_the_saved_response_with_the_replayed_header() {
+    let app = TestApp::spawn().await;
+    let params = [("type", "document"), ("metadata[a]", "1")];
+    let first = app
+        .post_idempotent(SK_TEST, SESSIONS, &params, "key-1")
+        .await;
+    assert_eq!(first.status, 200);
+    assert!(first.header("idempotent-replayed").is_none());
+    let second = app
+        .post_idempotent(SK_TEST, SESSIONS, &params, "key-1")
+        .await;
+    assert_eq!(second.status, 200);
+    assert_eq!(second.header("idempotent-replayed"), Some("true"));
+    assert_eq!(second.body, first.body);
+    assert_eq!(second.header("request-id"), first.header("request-id"));
+    assert_eq!(count(&app, SK_TEST).await, 1);
+}
+
+#[tokio::test]
+async fn the_same_key_with_other_parameters_or_endpoint_is_an_idempotency_error() {
+    let app = TestApp::spawn().await;
+    let first = app
+        .post_idempotent(SK_TEST, SESSIONS, &[("type", "document")], "key-2")
+        .await;
+    let other = app
+        .post_idempotent(SK_TEST, SESSIONS, &[("type", "id_number")], "key-2")
+        .await;
+    other.assert_error(400, None);
+    assert_eq!(other.body["error"]["type"], "idempotency_error");
+    assert!(other.message().contains("same parameters"));
+    let elsewhere = app
+        .post_idempotent(
+            SK_TEST,
+            &format!("{}/cancel", session_path(&first.id())),
+            &[],
+            "key-2",
+        )
+        .await;
+    elsewhere.assert_error(400, None);
+    assert_eq!(elsewhere.body["error"]["type"], "idempotency_error");
+    assert_eq!(count(&app, SK_TEST).await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_create_exactly_one_session() {
+    let app = TestApp::spawn().await;
+    let mut handles = Vec::new();
+    for _ in 0..12 {
+        let client = app.client.clone();
+        let url = format!("{}{SESSIONS}", app.base);
+        handles.push(tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .bearer_auth(SK_TEST)
+                .header("Idempotency-Key", "key-race")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body("type=document")
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap();
+            (status, body)
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for handle in handles {
+        let (status, body) = handle.await.unwrap();
+        match status {
+            200 => {
+                ids.insert(body["id"].as_str().unwrap().to_owned());
+            }
+            409 => {
+                assert_eq!(body["error"]["code"], "idempotency_key_in_use");
+                assert_eq!(body["error"]["type"], "idempotency_error");
+            }
+            other => panic!("unexpected status {other}: {body}"),
+        }
+    }
+    assert_eq!(ids.len(), 1);
+    assert_eq!(count(&app, SK_TEST).await, 1);
+}
+
+#[tokio::test]
+async fn validation_failures_do_not_use_up_the_key_but_execution_errors_are_saved() {
+    let app = TestApp::spawn().await;
+    let bad = app
+        .post_idempotent(SK_TEST, SESSIONS, &[("type", "bogus")], "key-3")
+        .await;
+    bad.assert_error(400, Some("type"));
+    let bad_again = app
+        .post_idempotent(SK_TEST, SESSIONS, &[("type", "document")], "key-3")
+        .await;
+    assert_eq!(bad_again.status, 200, "{}", bad_again.body);
+
+    let id = app.create_session(&[]).await.id();
+    let cancel = format!("{}/cancel", session_path(&id));
+    app.post(SK_TEST, &cancel, &[]).await;
+    let refused = app.post_idempotent(SK_TEST, &cancel, &[], "key-4").await;
+    refused.assert_error(400, None);
+    let replayed = app.post_idempotent(SK_TEST, &cancel, &[], "key-4").await;
+    assert_eq!(replayed.status, 400);
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replayed.body, refused.body);
+}
+
+#[tokio::test]
+async fn keys_are_scoped_per_mode_and_expire_after_24_hours() {
+    let app = TestApp::spawn().await;
+    let test = app
+        .post_idempotent(SK_TEST, SESSIONS, &[("type", "document")], "key-5")
+        .await;
+    let live = app
+        .post_idempotent(SK_LIVE, SESSIONS, &[("type", "document")], "key-5")
+        .await;
+    assert_eq!(live.status, 200);
+    assert_ne!(live.id(), test.id());
+    assert!(live.header("idempotent-replayed").is_none());
+
+    app.clock.advance_seconds(24 * 60 * 60 + 1);
+    let after = app
+        .post_idempotent(SK_TEST, SESSIONS, &[("type", "document")], "key-5")
+        .await;
+    assert_eq!(after.status, 200);
+    assert_ne!(after.id(), test.id());
+    assert_eq!(count(&app, SK_TEST).await, 2);
+}
+
+#[tokio::test]
+async fn get_requests_ignore_idempotency_keys() {
+    let app = TestApp::spawn().await;
+    let id = app.create_session(&[]).await.id();
+    for _ in 0..2 {
+        let reply = app
+            .send(
+                app.client
+                    .get(format!("{}{}", app.base, session_path(&id)))
+                    .bearer_auth(SK_TEST)
+                    .header("Idempotency-Key", "key-get"),
+            )
+            .await;
+        assert_eq!(reply.status, 200);
+        assert!(reply.header("idempotent-replayed").is_none());
+    }
+}

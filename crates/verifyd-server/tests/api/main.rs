@@ -1,0 +1,9 @@
+//! Integration tests of the HTTP API: the real server on a real port, a fresh SQLite file
+//! per test, requests as Stripe's SDKs send them.
+
+mod common;
+mod errors;
+mod expand;
+mod idempotency;
+mod lists;
+mod sessions;

@@ -1,0 +1,242 @@
+//! The `verifyd` binary as an operator uses it: `keys create` prints exactly one key on
+//! stdout, `migrate` prepares a database, and `serve` accepts the keys so made, in their
+//! mode only.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_verifyd");
+
+fn database_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("verifyd.db").display())
+}
+
+fn create_key(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(["keys", "create", "--database", &database_url(dir)])
+        .args(args)
+        .env_remove("VERIFYD_DATABASE_URL")
+        .output()
+        .expect("verifyd runs")
+}
+
+fn one_key(dir: &Path, args: &[&str]) -> String {
+    let out = create_key(dir, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "stdout must hold exactly the key: {stdout:?}"
+    );
+    let key = lines[0].to_owned();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains(&key),
+        "the key must not be logged"
+    );
+    key
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(dir: &Path, env: &[(&str, &str)]) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(BIN)
+        .args([
+            "serve",
+            "--database",
+            &database_url(dir),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server { child, base };
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = reqwest::get(format!("{}/", server.base)).await {
+            if r.status() == 200 {
+                return server;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not come up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn create_session(base: &str, key: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/v1/identity/verification_sessions"))
+        .bearer_auth(key)
+        .form(&[("type", "document")])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[test]
+fn keys_create_prints_one_key_of_the_requested_kind_and_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, prefix) in [
+        (vec!["--mode", "test"], "sk_test_"),
+        (vec!["--mode", "live"], "sk_live_"),
+        (vec!["--mode", "test", "--type", "restricted"], "rk_test_"),
+        (vec!["--mode", "live", "--type", "restricted"], "rk_live_"),
+        (vec!["--mode", "test", "--type", "publishable"], "pk_test_"),
+    ] {
+        let key = one_key(dir.path(), &args);
+        assert!(key.starts_with(prefix), "{key} for {args:?}");
+        assert!(key.len() > prefix.len() + 40);
+    }
+    let key = one_key(dir.path(), &["--mode", "test"]);
+    let needle = key.as_bytes();
+    for file in ["verifyd.db", "verifyd.db-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "keys are stored hashed, never in plain text"
+        );
+    }
+}
+
+#[test]
+fn keys_create_refuses_bad_arguments_without_printing_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--mode", "staging"],
+        vec![
+            "--mode",
+            "test",
+            "--type",
+            "restricted",
+            "--permissions",
+            "everything",
+        ],
+        vec![
+            "--mode",
+            "test",
+            "--permissions",
+            "identity.verification_sessions:read",
+        ],
+    ] {
+        let out = create_key(dir.path(), &args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn migrate_creates_and_upgrades_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let out = Command::new(BIN)
+            .args(["migrate", "--database", &database_url(dir.path())])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(dir.path().join("verifyd.db").exists());
+}
+
+#[tokio::test]
+async fn serve_accepts_cli_keys_in_their_mode_and_configured_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let test_key = one_key(dir.path(), &["--mode", "test"]);
+    let live_key = one_key(dir.path(), &["--mode", "live"]);
+    let writer = one_key(
+        dir.path(),
+        &[
+            "--mode",
+            "test",
+            "--type",
+            "restricted",
+            "--permissions",
+            "identity.verification_sessions:read,identity.verification_sessions:write",
+        ],
+    );
+    let reader = one_key(dir.path(), &["--mode", "test", "--type", "restricted"]);
+    let configured = "sk_test_configured000000000001";
+    let server = serve(dir.path(), &[("VERIFYD_API_KEYS", configured)]).await;
+
+    let (status, session) = create_session(&server.base, &test_key).await;
+    assert_eq!(status, 200);
+    assert_eq!(session["livemode"], false);
+    let (status, live) = create_session(&server.base, &live_key).await;
+    assert_eq!(status, 200);
+    assert_eq!(live["livemode"], true);
+    assert_eq!(create_session(&server.base, &writer).await.0, 200);
+    assert_eq!(create_session(&server.base, &reader).await.0, 403);
+    assert_eq!(create_session(&server.base, configured).await.0, 200);
+    assert_eq!(
+        create_session(&server.base, "sk_test_notconfigured00000001")
+            .await
+            .0,
+        401
+    );
+
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}/v1/identity/verification_sessions/{}",
+            server.base,
+            session["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&live_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
+
+#[test]
+fn serve_refuses_a_malformed_configured_key_without_echoing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--database",
+            &database_url(dir.path()),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("VERIFYD_API_KEYS", "sk_test_short")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("malformed"), "{stderr}");
+    assert!(!stderr.contains("sk_test_short"), "{stderr}");
+}
