@@ -196,11 +196,25 @@ fn insert(
     }
 }
 
+/// Deepest nesting accepted in a parameter name. No Stripe parameter is deeper than a few
+/// levels; the cap keeps hostile input from exhausting the stack.
+pub const MAX_DEPTH: usize = 32;
+
 /// Builds the parameter tree (a root hash) from decoded pairs.
 pub fn build_tree(pairs: &[(String, String)]) -> Result<Node, ApiError> {
     let mut root = Node::Map(Vec::new());
     for (key, value) in pairs {
         let segments = split_key(key);
+        if segments.len() > MAX_DEPTH {
+            let Segment::Key(name) = &segments[0] else {
+                unreachable!("the first segment is always a name")
+            };
+            return Err(ApiError::invalid(format!(
+                "Invalid request (check your POST parameters): the parameter {name} is nested \
+                 more than {MAX_DEPTH} levels deep."
+            ))
+            .with_param(name.clone()));
+        }
         insert(&mut root, &segments, 0, value.clone())?;
     }
     Ok(root)

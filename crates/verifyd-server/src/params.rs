@@ -456,3 +456,117 @@ mod tests {
         assert_eq!(run("metadata=x").unwrap_err().message, "Invalid hash");
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    //! Random and hostile inputs through the decoder and the validator: every one must end
+    //! in Ok or a Stripe error, never a panic.
+    use super::*;
+    use crate::form::parse;
+
+    /// xorshift64*: deterministic, so a failure reproduces.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a [u8]]) -> &'a [u8] {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+    }
+
+    fn schema() -> Vec<(&'static str, Shape)> {
+        vec![
+            ("client_reference_id", Shape::str5000()),
+            ("expand", Shape::expand()),
+            ("limit", Shape::Int),
+            ("metadata", Shape::Metadata),
+            ("created", Shape::Created),
+            (
+                "options",
+                Shape::Object(vec![(
+                    "document",
+                    Shape::emptyable(Shape::Object(vec![
+                        (
+                            "allowed_types",
+                            Shape::array(Shape::Enum(&["passport", "id_card"])),
+                        ),
+                        ("require_id_number", Shape::Bool),
+                    ])),
+                )]),
+            ),
+        ]
+    }
+
+    #[test]
+    fn random_bodies_never_panic() {
+        let tokens: &[&[u8]] = &[
+            b"options",
+            b"[document]",
+            b"[allowed_types]",
+            b"[]",
+            b"[0]",
+            b"[1]",
+            b"[99999999999999999999]",
+            b"metadata",
+            b"[k]",
+            b"expand",
+            b"limit",
+            b"created",
+            b"[gte]",
+            b"=",
+            b"&",
+            b"%",
+            b"%2",
+            b"%zz",
+            b"%C3%A9",
+            b"%ff",
+            b"+",
+            b"[",
+            b"]",
+            b"passport",
+            b"true",
+            b"-1",
+            b"9223372036854775808",
+            b"",
+            b"\xff",
+            b"\xc3",
+            b"require_id_number",
+            b"client_reference_id",
+        ];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let shape = schema();
+        for _ in 0..20_000 {
+            let len = (rng.next() % 24) as usize;
+            let mut body = Vec::new();
+            for _ in 0..len {
+                body.extend_from_slice(rng.pick(tokens));
+            }
+            if let Ok(tree) = parse(&body) {
+                let _ = validate(&tree, shape.clone());
+            }
+        }
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_indices_are_handled() {
+        let deep = format!("options{}=1", "[a]".repeat(10_000));
+        let err = parse(deep.as_bytes()).unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("options"));
+        let ok_depth = format!("metadata{}=1", "[a]".repeat(31));
+        let tree = parse(ok_depth.as_bytes()).unwrap();
+        assert!(validate(&tree, schema()).is_err());
+        let tree = parse(b"expand[18446744073709551616]=x&expand[0]=y").unwrap();
+        assert!(validate(&tree, schema()).is_err());
+        let tree = parse(b"limit=99999999999999999999999").unwrap();
+        assert_eq!(
+            validate(&tree, schema()).unwrap_err().code,
+            Some("parameter_invalid_integer")
+        );
+    }
+}
