@@ -9,6 +9,7 @@ pub mod keys;
 pub mod metadata;
 pub mod report;
 pub mod session;
+pub mod submission;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{random_base62, ReportId, SessionId};

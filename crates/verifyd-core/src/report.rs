@@ -79,6 +79,22 @@ pub struct SelfieReport {
     pub selfie: Option<String>,
 }
 
+/// `email` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailReport {
+    pub status: CheckStatus,
+    pub error: Option<CheckError>,
+    pub email: Option<String>,
+}
+
+/// `phone` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneReport {
+    pub status: CheckStatus,
+    pub error: Option<CheckError>,
+    pub phone: Option<String>,
+}
+
 /// `options` copied from the session when the report was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportOptions {
@@ -101,6 +117,10 @@ pub struct VerificationReport {
     pub document: Option<DocumentReport>,
     pub id_number: Option<IdNumberReport>,
     pub selfie: Option<SelfieReport>,
+    #[serde(default)]
+    pub email: Option<EmailReport>,
+    #[serde(default)]
+    pub phone: Option<PhoneReport>,
 }
 
 impl VerificationReport {
@@ -136,6 +156,12 @@ impl VerificationReport {
             redact_string(&mut idn.first_name);
             redact_string(&mut idn.last_name);
             redact_string(&mut idn.id_number);
+        }
+        if let Some(email) = &mut self.email {
+            redact_string(&mut email.email);
+        }
+        if let Some(phone) = &mut self.phone {
+            redact_string(&mut phone.phone);
         }
     }
 }
@@ -186,6 +212,8 @@ mod tests {
                 last_name: None,
             }),
             selfie: None,
+            email: None,
+            phone: None,
         };
         report.redact();
         let doc = report.document.unwrap();

@@ -9,6 +9,7 @@
 
 use crate::ids::{random_base62, ReportId, SessionId};
 use crate::metadata::{Metadata, MetadataError, MetadataUpdate};
+use crate::submission::{Attempt, Channel, Submission};
 use serde::{Deserialize, Serialize};
 
 /// `client_secret` lifetime: 24 hours.
@@ -107,6 +108,71 @@ string_enum!(
         UnderSupportedAge => "under_supported_age",
     }
 );
+
+impl LastErrorCode {
+    /// A human-readable reason for the code, as shown in `last_error.reason`.
+    pub fn default_reason(self) -> &'static str {
+        use LastErrorCode::*;
+        match self {
+            Abandoned => "The user started the verification but did not submit it.",
+            ConsentDeclined => "The user declined to give consent for the verification.",
+            CountryNotSupported => "Verifications from the user's country are not supported.",
+            DeviceNotSupported => "The user's device has no camera or camera access was denied.",
+            DocumentExpired => "The document is expired.",
+            DocumentTypeNotSupported => {
+                "The provided document type is not allowed for this verification."
+            }
+            DocumentUnverifiedOther => "The document could not be verified.",
+            EmailUnverifiedOther => "The email address could not be verified.",
+            EmailVerificationDeclined => "The user could not verify the email address.",
+            IdNumberInsufficientDocumentData => {
+                "The document did not contain enough data to match the ID number."
+            }
+            IdNumberMismatch => "The information provided could not be matched with the ID number.",
+            IdNumberUnverifiedOther => "The ID number could not be verified.",
+            PhoneUnverifiedOther => "The phone number could not be verified.",
+            PhoneVerificationDeclined => "The user could not verify the phone number.",
+            SelfieDocumentMissingPhoto => "The document does not contain a photo of a face.",
+            SelfieFaceMismatch => "The selfie does not match the face on the document.",
+            SelfieManipulated => "The selfie appears to have been manipulated.",
+            SelfieUnverifiedOther => "The selfie could not be verified.",
+            UnderSupportedAge => "The user is below the supported age.",
+        }
+    }
+
+    /// The report section a code belongs to.
+    pub fn section(self) -> ErrorSection {
+        use LastErrorCode::*;
+        match self {
+            DocumentExpired | DocumentTypeNotSupported | DocumentUnverifiedOther => {
+                ErrorSection::Document
+            }
+            SelfieDocumentMissingPhoto
+            | SelfieFaceMismatch
+            | SelfieManipulated
+            | SelfieUnverifiedOther => ErrorSection::Selfie,
+            IdNumberInsufficientDocumentData | IdNumberMismatch | IdNumberUnverifiedOther => {
+                ErrorSection::IdNumber
+            }
+            EmailUnverifiedOther | EmailVerificationDeclined => ErrorSection::Email,
+            PhoneUnverifiedOther | PhoneVerificationDeclined => ErrorSection::Phone,
+            Abandoned | ConsentDeclined | CountryNotSupported | DeviceNotSupported
+            | UnderSupportedAge => ErrorSection::Session,
+        }
+    }
+}
+
+/// Where a `last_error.code` is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorSection {
+    Document,
+    Selfie,
+    IdNumber,
+    Email,
+    Phone,
+    /// A user-session failure, not the failure of one check.
+    Session,
+}
 
 string_enum!(
     /// `verified_outputs.id_number_type` and `id_number.id_number_type`.
@@ -417,6 +483,22 @@ pub enum SessionStateError {
     NotProcessing(SessionStatus),
 }
 
+/// Why a link or client secret cannot open (or continue) a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    #[error("this link has expired or was already used")]
+    Expired,
+    #[error("this verification is not waiting for input")]
+    NotOpen,
+}
+
+/// The result of processing a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Verified(Box<VerifiedOutputs>),
+    Failed(LastError),
+}
+
 /// Errors from applying caller input to a session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
@@ -449,6 +531,12 @@ pub struct VerificationSession {
     pub verified_outputs: Option<VerifiedOutputs>,
     pub redaction: Option<Redaction>,
     pub secrets: Option<SessionSecrets>,
+    /// The end user's flow in progress, if one was opened.
+    #[serde(default)]
+    pub attempt: Option<Attempt>,
+    /// The submission being processed (only while `processing`).
+    #[serde(default)]
+    pub submitted: Option<Submission>,
 }
 
 fn apply_document_change(options: &mut SessionOptions, change: &DocumentOptionsChange) {
@@ -493,6 +581,8 @@ impl VerificationSession {
             verified_outputs: None,
             redaction: None,
             secrets: Some(secrets),
+            attempt: None,
+            submitted: None,
         })
     }
 
@@ -559,6 +649,8 @@ impl VerificationSession {
             other => return Err(SessionStateError::NotRedactable(other)),
         };
         self.secrets = None;
+        self.attempt = None;
+        self.submitted = None;
         self.metadata.clear();
         if let Some(outputs) = &mut self.verified_outputs {
             outputs.redact();
@@ -578,6 +670,149 @@ impl VerificationSession {
         self.redaction = Some(Redaction {
             status: RedactionStatus::Redacted,
         });
+    }
+
+    fn ensure_requires_input(&self) -> Result<(), AccessError> {
+        if self.status == SessionStatus::RequiresInput && !self.is_redacted() {
+            Ok(())
+        } else {
+            Err(AccessError::NotOpen)
+        }
+    }
+
+    /// Opens the flow with the session's `url` token: single use, 48 h. Binds the new
+    /// attempt to the browser whose cookie hashes to `binding_hash`.
+    pub fn open_with_url_token(
+        &mut self,
+        token: &str,
+        binding_hash: String,
+        csrf_token: String,
+        now_millis: i64,
+    ) -> Result<(), AccessError> {
+        self.ensure_requires_input()?;
+        let secrets = self.secrets.as_mut().ok_or(AccessError::Expired)?;
+        if secrets.url_token != token || !secrets.url_valid(now_millis) {
+            return Err(AccessError::Expired);
+        }
+        secrets.url_used = true;
+        self.attempt = Some(Attempt {
+            channel: Channel::Link,
+            binding_hash,
+            csrf_token,
+            started_at: now_millis,
+            consent: false,
+            submission: Submission::default(),
+        });
+        Ok(())
+    }
+
+    /// Opens the flow with the `client_secret` (the modal): single use, 24 h.
+    pub fn open_with_client_secret(
+        &mut self,
+        client_secret: &str,
+        binding_hash: String,
+        csrf_token: String,
+        now_millis: i64,
+    ) -> Result<(), AccessError> {
+        self.ensure_requires_input()?;
+        let secrets = self.secrets.as_mut().ok_or(AccessError::Expired)?;
+        if secrets.client_secret != client_secret || !secrets.client_secret_valid(now_millis) {
+            return Err(AccessError::Expired);
+        }
+        secrets.client_secret_used = true;
+        self.attempt = Some(Attempt {
+            channel: Channel::Modal,
+            binding_hash,
+            csrf_token,
+            started_at: now_millis,
+            consent: false,
+            submission: Submission::default(),
+        });
+        Ok(())
+    }
+
+    /// The attempt of the browser whose cookie hashes to `binding_hash`, if it is still
+    /// open: the session waits for input and the attempt is younger than its credential's
+    /// lifetime (48 h for links, 24 h for the modal).
+    pub fn attempt_for(
+        &mut self,
+        binding_hash: &str,
+        now_millis: i64,
+    ) -> Result<&mut Attempt, AccessError> {
+        self.ensure_requires_input()?;
+        let attempt = self.attempt.as_mut().ok_or(AccessError::Expired)?;
+        let ttl = match attempt.channel {
+            Channel::Link => URL_TTL_MILLIS,
+            Channel::Modal => CLIENT_SECRET_TTL_MILLIS,
+        };
+        let same_browser: bool = attempt.binding_hash.len() == binding_hash.len()
+            && attempt
+                .binding_hash
+                .bytes()
+                .zip(binding_hash.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if !same_browser || now_millis >= attempt.started_at + ttl {
+            return Err(AccessError::Expired);
+        }
+        Ok(attempt)
+    }
+
+    /// The end user declined consent: the attempt ends, the session stays in
+    /// `requires_input` with `last_error.code = consent_declined`.
+    pub fn decline_consent(&mut self) -> Result<(), SessionStateError> {
+        self.ensure_not_redacted()?;
+        if self.status != SessionStatus::RequiresInput {
+            return Err(SessionStateError::NotSubmittable(self.status));
+        }
+        self.attempt = None;
+        self.last_error = Some(LastError {
+            code: Some(LastErrorCode::ConsentDeclined),
+            reason: Some("The user declined to give consent for the verification.".into()),
+        });
+        Ok(())
+    }
+
+    /// `requires_input` → `processing` with `submission`; the credentials and the attempt
+    /// are spent.
+    pub fn submit(&mut self, submission: Submission) -> Result<(), SessionStateError> {
+        self.ensure_not_redacted()?;
+        if self.status != SessionStatus::RequiresInput {
+            return Err(SessionStateError::NotSubmittable(self.status));
+        }
+        self.status = SessionStatus::Processing;
+        self.secrets = None;
+        self.attempt = None;
+        self.submitted = Some(submission);
+        Ok(())
+    }
+
+    /// `processing` → `verified` or back to `requires_input`, recording the new report.
+    /// After a failure the old credentials are gone: the next retrieve mints fresh ones.
+    pub fn finish_processing(
+        &mut self,
+        verdict: Verdict,
+        report: ReportId,
+    ) -> Result<(), SessionStateError> {
+        self.ensure_not_redacted()?;
+        if self.status != SessionStatus::Processing {
+            return Err(SessionStateError::NotProcessing(self.status));
+        }
+        match verdict {
+            Verdict::Verified(outputs) => {
+                self.status = SessionStatus::Verified;
+                self.verified_outputs = Some(*outputs);
+                self.last_error = None;
+            }
+            Verdict::Failed(error) => {
+                self.status = SessionStatus::RequiresInput;
+                self.last_error = Some(error);
+            }
+        }
+        self.secrets = None;
+        self.submitted = None;
+        self.last_verification_report = Some(report);
+        Ok(())
     }
 
     /// Re-mints the `client_secret` and/or `url` token of a `requires_input` session when

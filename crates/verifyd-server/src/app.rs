@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
+use verifyd_checks::{CheckEngine, TestModeEngine, UnconfiguredLiveEngine};
 use verifyd_core::{Clock, SystemClock};
 use verifyd_store::{Store, StoreOptions};
 
@@ -54,6 +55,8 @@ struct Inner {
     keys: KeyRing,
     public_url: String,
     jobs_waiting: Arc<Notify>,
+    test_engine: TestModeEngine,
+    live_engine: Box<dyn CheckEngine>,
 }
 
 /// State shared by every handler and worker. Cheap to clone.
@@ -75,6 +78,20 @@ impl AppState {
 
     pub fn public_url(&self) -> &str {
         &self.0.public_url
+    }
+
+    /// The check engine of a mode: the tester's choice in test mode, the live checkers in
+    /// live mode.
+    pub fn engine(&self, livemode: bool) -> &dyn CheckEngine {
+        if livemode {
+            self.0.live_engine.as_ref()
+        } else {
+            &self.0.test_engine
+        }
+    }
+
+    pub fn test_engine(&self) -> &TestModeEngine {
+        &self.0.test_engine
     }
 
     /// Wakes the workers: a job was just committed.
@@ -136,6 +153,8 @@ impl Application {
             keys,
             public_url,
             jobs_waiting: Arc::new(Notify::new()),
+            test_engine: TestModeEngine,
+            live_engine: Box::new(UnconfiguredLiveEngine),
         }));
         Ok(Self {
             listener,

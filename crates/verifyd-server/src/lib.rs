@@ -10,6 +10,7 @@ pub mod expand;
 pub mod form;
 pub mod idempotency;
 pub mod params;
+pub mod processing;
 pub mod render;
 pub mod request;
 pub mod routes;

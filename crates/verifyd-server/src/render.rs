@@ -280,6 +280,18 @@ pub fn verification_report(r: &VerificationReport, expand: &Expand) -> Value {
     if let Some(s) = &r.selfie {
         o.insert("selfie".into(), selfie_report(s));
     }
+    if let Some(e) = &r.email {
+        o.insert(
+            "email".into(),
+            json!({ "email": e.email, "error": check_error(&e.error), "status": e.status.as_str() }),
+        );
+    }
+    if let Some(p) = &r.phone {
+        o.insert(
+            "phone".into(),
+            json!({ "error": check_error(&p.error), "phone": p.phone, "status": p.status.as_str() }),
+        );
+    }
     if let Some(flow) = &r.verification_flow {
         o.insert("verification_flow".into(), json!(flow));
     }

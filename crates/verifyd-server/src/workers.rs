@@ -1,13 +1,15 @@
 //! Background work, driven by the durable job queue in `verifyd-store`. A [`Worker`] claims
 //! one due job at a time under a lease and commits the job's effects together with the
-//! job's removal; `run_once` lets tests drive it deterministically. Today's jobs:
-//! finishing a redaction. The loop also prunes expired idempotency keys.
+//! job's removal; `run_once` lets tests drive it deterministically. Jobs: processing a
+//! submitted session, and finishing a redaction. The loop also prunes expired idempotency keys.
 
 use crate::app::AppState;
 use crate::idempotency::RETENTION_MILLIS;
+use crate::processing::{record_result, run_checks, ProcessingError, PROCESS_SUBMISSION};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
+use verifyd_core::session::SessionStatus;
 use verifyd_store::{Job, StoreError};
 
 /// Job kind: erase a redacted session's related objects, then mark it `redacted`.
@@ -67,7 +69,32 @@ impl Worker {
     async fn perform(&self, job: &Job) -> Result<(), StoreError> {
         match job.kind.as_str() {
             FINISH_REDACTION => self.finish_redaction(job).await,
+            PROCESS_SUBMISSION => self.process_submission(job).await,
             other => Err(StoreError::Corrupt(format!("unknown job kind {other}"))),
+        }
+    }
+
+    async fn process_submission(&self, job: &Job) -> Result<(), StoreError> {
+        let (livemode, id) = parse_subject(&job.subject)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad job subject {}", job.subject)))?;
+        let mut tx = self.app.store().begin().await?;
+        if let Some(mut session) = tx.session(livemode, id).await? {
+            // A test helper may have finished the session already: then there is nothing to do.
+            if session.status == SessionStatus::Processing && !session.is_redacted() {
+                let result = run_checks(&self.app, &session);
+                match record_result(&self.app, &mut tx, &mut session, result).await {
+                    Ok(_) => {}
+                    Err(ProcessingError::Store(e)) => return Err(e),
+                    Err(ProcessingError::State(e)) => {
+                        tracing::warn!(job = job.id, error = %e, "submission no longer processable")
+                    }
+                }
+            }
+        }
+        if tx.finish_job(job).await? {
+            tx.commit().await
+        } else {
+            tx.rollback().await
         }
     }
 
@@ -80,6 +107,7 @@ impl Worker {
                 report.redact();
                 tx.update_report(&report).await?;
             }
+            tx.erase_files_of_session(livemode, id).await?;
             session.finish_redaction();
             tx.update_session(&session).await?;
         }

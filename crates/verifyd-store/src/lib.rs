@@ -7,6 +7,7 @@
 //! `synchronous=FULL`: a committed transaction is on disk. Writes are serialized on one
 //! connection with `BEGIN IMMEDIATE`; reads use a separate pool and never block writers.
 
+mod files;
 mod idempotency;
 mod jobs;
 mod keys;
@@ -14,6 +15,7 @@ mod list;
 mod reports;
 mod sessions;
 
+pub use files::FileRecord;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord};
 pub use jobs::Job;
 pub use keys::{hash_key, StoredKey};

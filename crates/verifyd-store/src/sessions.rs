@@ -46,6 +46,39 @@ impl Store {
         Ok(Some(into_page(items, query.limit, ascending)))
     }
 
+    /// The session whose current `url` token is `token` (any mode), if any.
+    pub async fn session_by_url_token(&self, token: &str) -> Result<Option<VerificationSession>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM verification_sessions WHERE url_token = ?")
+                .bind(token)
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(|(body,)| decode(&body)).transpose()
+    }
+
+    /// The session whose current `client_secret` is `secret` (any mode), if any.
+    pub async fn session_by_client_secret(
+        &self,
+        secret: &str,
+    ) -> Result<Option<VerificationSession>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM verification_sessions WHERE client_secret = ?")
+                .bind(secret)
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(|(body,)| decode(&body)).transpose()
+    }
+
+    /// The session `id` in whichever mode it lives (the hosted pages know only the id).
+    pub async fn session_any_mode(&self, id: &str) -> Result<Option<VerificationSession>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM verification_sessions WHERE id = ?")
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(|(body,)| decode(&body)).transpose()
+    }
+
     /// The query plan SQLite picks for a session list (for tests that check every list is
     /// served by an index).
     #[doc(hidden)]
@@ -154,7 +187,8 @@ impl Tx {
     pub async fn insert_session(&mut self, session: &VerificationSession) -> Result<()> {
         sqlx::query(
             "INSERT INTO verification_sessions (id, livemode, created, status, client_reference_id, \
-             related_customer, related_customer_account, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             related_customer, related_customer_account, url_token, client_secret, body) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(session.id.as_str())
         .bind(session.livemode)
@@ -163,6 +197,8 @@ impl Tx {
         .bind(&session.client_reference_id)
         .bind(&session.related_customer)
         .bind(&session.related_customer_account)
+        .bind(session.secrets.as_ref().map(|s| s.url_token.as_str()))
+        .bind(session.secrets.as_ref().map(|s| s.client_secret.as_str()))
         .bind(encode(session)?)
         .execute(self.conn())
         .await?;
@@ -173,13 +209,15 @@ impl Tx {
     pub async fn update_session(&mut self, session: &VerificationSession) -> Result<()> {
         let done = sqlx::query(
             "UPDATE verification_sessions SET status = ?, client_reference_id = ?, \
-             related_customer = ?, related_customer_account = ?, body = ? \
-             WHERE id = ? AND livemode = ?",
+             related_customer = ?, related_customer_account = ?, url_token = ?, \
+             client_secret = ?, body = ? WHERE id = ? AND livemode = ?",
         )
         .bind(session.status.as_str())
         .bind(&session.client_reference_id)
         .bind(&session.related_customer)
         .bind(&session.related_customer_account)
+        .bind(session.secrets.as_ref().map(|s| s.url_token.as_str()))
+        .bind(session.secrets.as_ref().map(|s| s.client_secret.as_str()))
         .bind(encode(session)?)
         .bind(session.id.as_str())
         .bind(session.livemode)

@@ -4,7 +4,8 @@
 mod list;
 mod reports;
 mod root;
-mod sessions;
+pub(crate) mod sessions;
+mod test_helpers;
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -37,6 +38,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/identity/verification_reports/{report}",
             get(reports::retrieve),
+        )
+        .route(
+            "/v1/test_helpers/identity/verification_sessions/{session}/process",
+            post(test_helpers::process),
+        )
+        .route(
+            "/v1/test_helpers/identity/verification_sessions/{session}/verify",
+            post(test_helpers::verify),
+        )
+        .route(
+            "/v1/test_helpers/identity/verification_sessions/{session}/require_input",
+            post(test_helpers::require_input),
         )
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)

@@ -239,8 +239,20 @@ pub(crate) async fn render_session(
     session: &VerificationSession,
     expand: &Expand,
 ) -> ApiResult<Value> {
-    let report = match &session.last_verification_report {
-        Some(id) if expand.has("last_verification_report") => {
+    render_session_with(app, session, expand, None).await
+}
+
+/// As [`render_session`], with the last report already in hand (a report written by the
+/// current, uncommitted transaction is not visible to the read pool yet).
+pub(crate) async fn render_session_with(
+    app: &AppState,
+    session: &VerificationSession,
+    expand: &Expand,
+    known_report: Option<&verifyd_core::report::VerificationReport>,
+) -> ApiResult<Value> {
+    let report = match (&session.last_verification_report, known_report) {
+        (Some(id), Some(known)) if &known.id == id => Some(known.clone()),
+        (Some(id), _) if expand.has("last_verification_report") => {
             app.store().report(session.livemode, id.as_str()).await?
         }
         _ => None,

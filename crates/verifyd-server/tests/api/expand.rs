@@ -48,6 +48,8 @@ async fn verified_session_with_report(app: &TestApp) -> (String, String) {
         }),
         id_number: None,
         selfie: None,
+        email: None,
+        phone: None,
     };
     let mut tx = app.state.store().begin().await.unwrap();
     tx.insert_report(&report).await.unwrap();

@@ -1,0 +1,82 @@
+//! Submission and processing of sessions. Submitting moves a session to `processing` and
+//! queues a durable `process_submission` job in the same transaction; the worker runs the
+//! mode's check engine and records the result — a new VerificationReport and the session's
+//! move to `verified` or back to `requires_input` — in one transaction with the job's
+//! removal. The test helpers record results through the same path.
+
+use crate::app::AppState;
+use crate::workers::session_subject;
+use verifyd_checks::{build_report, CheckResult};
+use verifyd_core::report::VerificationReport;
+use verifyd_core::session::{SessionStateError, VerificationSession};
+use verifyd_core::submission::{Submission, TestOutcome};
+use verifyd_store::{StoreError, Tx};
+
+/// Job kind: run the checks on a submitted session.
+pub const PROCESS_SUBMISSION: &str = "process_submission";
+
+/// How long a test-mode `verified_delayed` submission stays in `processing`.
+pub const DELAYED_VERIFICATION_MILLIS: i64 = 4_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessingError {
+    #[error(transparent)]
+    State(#[from] SessionStateError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ProcessingError> for crate::error::ApiError {
+    fn from(error: ProcessingError) -> Self {
+        match error {
+            ProcessingError::State(state) => crate::error::ApiError::wrong_state(state.to_string()),
+            ProcessingError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// Submits `session` with `submission` inside `tx` and queues its processing. The caller
+/// commits, then calls [`AppState::notify_jobs`].
+pub async fn submit(
+    app: &AppState,
+    tx: &mut Tx,
+    session: &mut VerificationSession,
+    submission: Submission,
+) -> Result<(), ProcessingError> {
+    let now = app.clock().now_millis();
+    let delay = match submission.test_outcome {
+        Some(TestOutcome::VerifiedDelayed) if !session.livemode => DELAYED_VERIFICATION_MILLIS,
+        _ => 0,
+    };
+    session.submit(submission)?;
+    tx.update_session(session).await?;
+    tx.enqueue_job(
+        PROCESS_SUBMISSION,
+        &session_subject(session.livemode, session.id.as_str()),
+        now + delay,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records a processed `result` for a `processing` session inside `tx`: writes the report
+/// and finishes the session.
+pub async fn record_result(
+    app: &AppState,
+    tx: &mut Tx,
+    session: &mut VerificationSession,
+    result: CheckResult,
+) -> Result<VerificationReport, ProcessingError> {
+    let report = build_report(session, &result, app.clock().now_seconds());
+    session.finish_processing(result.verdict, report.id.clone())?;
+    tx.insert_report(&report).await?;
+    tx.update_session(session).await?;
+    Ok(report)
+}
+
+/// Runs the engine of the session's mode on its pending submission.
+pub fn run_checks(app: &AppState, session: &VerificationSession) -> CheckResult {
+    let submission = session.submitted.clone().unwrap_or_default();
+    app.engine(session.livemode).check(session, &submission)
+}

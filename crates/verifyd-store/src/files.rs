@@ -1,0 +1,86 @@
+//! File objects (`file_…`): uploaded document and selfie images, stored in the database
+//! with the session they belong to. Redaction deletes their contents.
+
+use crate::{Result, Store, Tx};
+use sqlx::Row;
+
+/// A stored file without its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    pub id: String,
+    pub livemode: bool,
+    pub created: i64,
+    pub purpose: String,
+    /// `jpg`, `png` or `webp`.
+    pub file_type: String,
+    pub size: i64,
+    pub verification_session: String,
+}
+
+impl Store {
+    pub async fn file(
+        &self,
+        livemode: bool,
+        id: &str,
+    ) -> Result<Option<(FileRecord, Option<Vec<u8>>)>> {
+        let row = sqlx::query(
+            "SELECT id, livemode, created, purpose, type, size, verification_session, contents \
+             FROM files WHERE id = ? AND livemode = ?",
+        )
+        .bind(id)
+        .bind(livemode)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.map(|r| {
+            (
+                FileRecord {
+                    id: r.get("id"),
+                    livemode: r.get("livemode"),
+                    created: r.get("created"),
+                    purpose: r.get("purpose"),
+                    file_type: r.get("type"),
+                    size: r.get("size"),
+                    verification_session: r.get("verification_session"),
+                },
+                r.get("contents"),
+            )
+        }))
+    }
+}
+
+impl Tx {
+    pub async fn insert_file(&mut self, file: &FileRecord, contents: &[u8]) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO files (id, livemode, created, purpose, type, size, verification_session, \
+             contents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&file.id)
+        .bind(file.livemode)
+        .bind(file.created)
+        .bind(&file.purpose)
+        .bind(&file.file_type)
+        .bind(file.size)
+        .bind(&file.verification_session)
+        .bind(contents)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Erases the contents of every file of a session (redaction). Returns how many.
+    pub async fn erase_files_of_session(
+        &mut self,
+        livemode: bool,
+        session_id: &str,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE files SET contents = NULL WHERE livemode = ? AND verification_session = ? \
+             AND contents IS NOT NULL",
+        )
+        .bind(livemode)
+        .bind(session_id)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
