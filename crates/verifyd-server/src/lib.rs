@@ -9,6 +9,7 @@ pub mod error;
 pub mod expand;
 pub mod form;
 pub mod idempotency;
+pub mod pages;
 pub mod params;
 pub mod processing;
 pub mod render;

@@ -6,4 +6,5 @@ mod errors;
 mod expand;
 mod idempotency;
 mod lists;
+mod pages;
 mod sessions;
