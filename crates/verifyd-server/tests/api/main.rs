@@ -7,4 +7,5 @@ mod expand;
 mod idempotency;
 mod lists;
 mod pages;
+mod processing;
 mod sessions;
