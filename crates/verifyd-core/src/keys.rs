@@ -51,14 +51,20 @@ pub enum Permission {
     ReportsRead,
     /// Expand sensitive verification results (dob, id numbers, document numbers, ...).
     SensitiveResultsRead,
+    /// List and retrieve events.
+    EventsRead,
+    /// Create, update and delete webhook endpoints (and read them).
+    WebhookEndpointsWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 4] = [
+    pub const ALL: [Permission; 6] = [
         Permission::SessionsRead,
         Permission::SessionsWrite,
         Permission::ReportsRead,
         Permission::SensitiveResultsRead,
+        Permission::EventsRead,
+        Permission::WebhookEndpointsWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +73,8 @@ impl Permission {
             Permission::SessionsRead => "identity.verification_sessions:read",
             Permission::ReportsRead => "identity.verification_reports:read",
             Permission::SensitiveResultsRead => "identity.sensitive_verification_results:read",
+            Permission::EventsRead => "events:read",
+            Permission::WebhookEndpointsWrite => "webhook_endpoints:write",
         }
     }
 

@@ -4,6 +4,7 @@
 //! be unit-tested in isolation and reused by every backend and transport.
 
 pub mod clock;
+pub mod event;
 pub mod ids;
 pub mod keys;
 pub mod metadata;

@@ -4,6 +4,7 @@
 
 use crate::auth::KeyRing;
 use crate::routes;
+use crate::webhooks::delivery::{DeliveryWorker, WebhookConfig};
 use crate::workers::Worker;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub struct ServerConfig {
     pub api_keys: Vec<String>,
     /// Run the background workers in this process.
     pub run_workers: bool,
+    pub webhooks: WebhookConfig,
 }
 
 impl ServerConfig {
@@ -35,6 +37,7 @@ impl ServerConfig {
             database: StoreOptions::new(database_url),
             api_keys: Vec::new(),
             run_workers: true,
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -57,6 +60,7 @@ struct Inner {
     jobs_waiting: Arc<Notify>,
     test_engine: TestModeEngine,
     live_engine: Box<dyn CheckEngine>,
+    webhooks: WebhookConfig,
 }
 
 /// State shared by every handler and worker. Cheap to clone.
@@ -104,6 +108,15 @@ impl AppState {
             now_millis: self.clock().now_millis(),
             public_base_url: self.public_url(),
         }
+    }
+
+    pub fn webhook_config(&self) -> &WebhookConfig {
+        &self.0.webhooks
+    }
+
+    /// A webhook delivery worker over this state (tests drive it with `run_once`).
+    pub fn delivery_worker(&self) -> DeliveryWorker {
+        DeliveryWorker::new(self.clone())
     }
 
     /// A worker over this state (tests drive it with `run_once`).
@@ -155,6 +168,7 @@ impl Application {
             jobs_waiting: Arc::new(Notify::new()),
             test_engine: TestModeEngine,
             live_engine: Box::new(UnconfiguredLiveEngine),
+            webhooks: config.webhooks.clone(),
         }));
         Ok(Self {
             listener,
@@ -182,18 +196,22 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = if self.run_workers {
-            let worker = self.state.worker();
-            Some(tokio::spawn(worker.run(stop_rx)))
-        } else {
-            None
-        };
+        let mut workers = Vec::new();
+        if self.run_workers {
+            workers.push(tokio::spawn(self.state.worker().run(stop_rx.clone())));
+            for _ in 0..self.state.webhook_config().concurrency.max(1) {
+                let delivery = self.state.delivery_worker();
+                workers.push(tokio::spawn(
+                    delivery.run(self.state.0.jobs_waiting.clone(), stop_rx.clone()),
+                ));
+            }
+        }
         let router = routes::router(self.state.clone());
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop_tx.send(true);
-        if let Some(worker) = worker {
+        for worker in workers {
             let _ = worker.await;
         }
         self.state.store().close().await;

@@ -15,6 +15,7 @@ pub mod processing;
 pub mod render;
 pub mod request;
 pub mod routes;
+pub mod webhooks;
 pub mod workers;
 
 pub use app::{AppState, Application, BuildError, ServerConfig};

@@ -2,11 +2,14 @@
 //! queues a durable `process_submission` job in the same transaction; the worker runs the
 //! mode's check engine and records the result — a new VerificationReport and the session's
 //! move to `verified` or back to `requires_input` — in one transaction with the job's
-//! removal. The test helpers record results through the same path.
+//! removal. The test helpers record results through the same path. Every status change
+//! writes its event in the same transaction.
 
 use crate::app::AppState;
+use crate::webhooks::events::{record, EventCause};
 use crate::workers::session_subject;
 use verifyd_checks::{build_report, CheckResult};
+use verifyd_core::event::EventType;
 use verifyd_core::report::VerificationReport;
 use verifyd_core::session::{SessionStateError, VerificationSession};
 use verifyd_core::submission::{Submission, TestOutcome};
@@ -43,6 +46,18 @@ pub async fn submit(
     session: &mut VerificationSession,
     submission: Submission,
 ) -> Result<(), ProcessingError> {
+    submit_with_cause(app, tx, session, submission, &EventCause::none()).await
+}
+
+/// [`submit`], recording `cause` on the `processing` event (the API request of a test
+/// helper; nothing for an end user).
+pub async fn submit_with_cause(
+    app: &AppState,
+    tx: &mut Tx,
+    session: &mut VerificationSession,
+    submission: Submission,
+    cause: &EventCause,
+) -> Result<(), ProcessingError> {
     let now = app.clock().now_millis();
     let delay = match submission.test_outcome {
         Some(TestOutcome::VerifiedDelayed) if !session.livemode => DELAYED_VERIFICATION_MILLIS,
@@ -50,6 +65,7 @@ pub async fn submit(
     };
     session.submit(submission)?;
     tx.update_session(session).await?;
+    record(app, tx, session, EventType::Processing, cause).await?;
     tx.enqueue_job(
         PROCESS_SUBMISSION,
         &session_subject(session.livemode, session.id.as_str()),
@@ -67,11 +83,20 @@ pub async fn record_result(
     tx: &mut Tx,
     session: &mut VerificationSession,
     result: CheckResult,
+    cause: &EventCause,
 ) -> Result<VerificationReport, ProcessingError> {
     let report = build_report(session, &result, app.clock().now_seconds());
     session.finish_processing(result.verdict, report.id.clone())?;
     tx.insert_report(&report).await?;
     tx.update_session(session).await?;
+    record(
+        app,
+        tx,
+        session,
+        EventType::for_status(session.status),
+        cause,
+    )
+    .await?;
     Ok(report)
 }
 

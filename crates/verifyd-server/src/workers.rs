@@ -1,14 +1,17 @@
 //! Background work, driven by the durable job queue in `verifyd-store`. A [`Worker`] claims
 //! one due job at a time under a lease and commits the job's effects together with the
 //! job's removal; `run_once` lets tests drive it deterministically. Jobs: processing a
-//! submitted session, and finishing a redaction. The loop also prunes expired idempotency keys.
+//! submitted session, and finishing a redaction. The loop also prunes expired idempotency
+//! keys and events older than 30 days.
 
 use crate::app::AppState;
 use crate::idempotency::RETENTION_MILLIS;
 use crate::processing::{record_result, run_checks, ProcessingError, PROCESS_SUBMISSION};
+use crate::webhooks::events::{record, EventCause};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
+use verifyd_core::event::EventType;
 use verifyd_core::session::SessionStatus;
 use verifyd_store::{Job, StoreError};
 
@@ -20,6 +23,8 @@ const LEASE_MILLIS: i64 = 60_000;
 /// Longest sleep between polls when no job is due (a commit wakes the worker sooner).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
+/// Events are kept 30 days, as Stripe lists them.
+pub const EVENT_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
 
 /// Subject of a job about a session: `test:vs_…` / `live:vs_…`.
 pub fn session_subject(livemode: bool, id: &str) -> String {
@@ -82,7 +87,15 @@ impl Worker {
             // A test helper may have finished the session already: then there is nothing to do.
             if session.status == SessionStatus::Processing && !session.is_redacted() {
                 let result = run_checks(&self.app, &session);
-                match record_result(&self.app, &mut tx, &mut session, result).await {
+                match record_result(
+                    &self.app,
+                    &mut tx,
+                    &mut session,
+                    result,
+                    &EventCause::none(),
+                )
+                .await
+                {
                     Ok(_) => {}
                     Err(ProcessingError::Store(e)) => return Err(e),
                     Err(ProcessingError::State(e)) => {
@@ -110,6 +123,14 @@ impl Worker {
             tx.erase_files_of_session(livemode, id).await?;
             session.finish_redaction();
             tx.update_session(&session).await?;
+            record(
+                &self.app,
+                &mut tx,
+                &session,
+                EventType::Redacted,
+                &EventCause::none(),
+            )
+            .await?;
         }
         if tx.finish_job(job).await? {
             tx.commit().await
@@ -130,6 +151,10 @@ impl Worker {
                 let before = self.app.clock().now_millis() - RETENTION_MILLIS;
                 if let Err(error) = self.app.store().prune_idempotency_keys(before).await {
                     tracing::warn!(%error, "pruning idempotency keys failed");
+                }
+                let events_before = self.app.clock().now_seconds() - EVENT_RETENTION_SECONDS;
+                if let Err(error) = self.app.store().prune_events(events_before).await {
+                    tracing::warn!(%error, "pruning events failed");
                 }
             }
             let wake = self.wake.notified();

@@ -7,6 +7,7 @@
 //! `synchronous=FULL`: a committed transaction is on disk. Writes are serialized on one
 //! connection with `BEGIN IMMEDIATE`; reads use a separate pool and never block writers.
 
+mod events;
 mod files;
 mod idempotency;
 mod jobs;
@@ -15,6 +16,9 @@ mod list;
 mod reports;
 mod sessions;
 
+pub use events::{
+    AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryState, EventQuery, StoredEvent,
+};
 pub use files::FileRecord;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord};
 pub use jobs::Job;

@@ -1,11 +1,13 @@
 //! The router: one module per resource. Unknown paths and methods get Stripe's
 //! "Unrecognized request URL" 404.
 
+mod events;
 mod list;
 mod reports;
 mod root;
 pub(crate) mod sessions;
 mod test_helpers;
+mod webhook_endpoints;
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -38,6 +40,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/identity/verification_reports/{report}",
             get(reports::retrieve),
+        )
+        .route("/v1/events", get(events::list))
+        .route("/v1/events/{id}", get(events::retrieve))
+        .route(
+            "/v1/webhook_endpoints",
+            get(webhook_endpoints::list).post(webhook_endpoints::create),
+        )
+        .route(
+            "/v1/webhook_endpoints/{webhook_endpoint}",
+            get(webhook_endpoints::retrieve)
+                .post(webhook_endpoints::update)
+                .delete(webhook_endpoints::delete),
         )
         .route(
             "/v1/test_helpers/identity/verification_sessions/{session}/process",

@@ -11,11 +11,13 @@ use crate::idempotency::{self, Begin};
 use crate::params::{Params, Shape};
 use crate::render;
 use crate::request::ApiRequest;
+use crate::webhooks::events::{record, EventCause};
 use crate::workers::{session_subject, FINISH_REDACTION};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
+use verifyd_core::event::EventType;
 use verifyd_core::keys::Permission;
 use verifyd_core::metadata::{MetadataError, MetadataUpdate};
 use verifyd_core::session::{
@@ -301,6 +303,14 @@ pub async fn create(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
     let result = async {
         let mut tx = app.store().begin().await?;
         tx.insert_session(&session).await?;
+        record(
+            &app,
+            &mut tx,
+            &session,
+            EventType::Created,
+            &EventCause::api(&req),
+        )
+        .await?;
         let body = render_session(&app, &session, &p.expand).await?;
         Ok((tx, body))
     }
@@ -411,6 +421,14 @@ pub async fn cancel(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
         let mut session = load_for_write(&mut tx, p.caller.livemode, &id).await?;
         session.cancel().map_err(state_error)?;
         tx.update_session(&session).await?;
+        record(
+            &app,
+            &mut tx,
+            &session,
+            EventType::Canceled,
+            &EventCause::api(&req),
+        )
+        .await?;
         let body = render_session(&app, &session, &p.expand).await?;
         Ok((tx, body))
     }
@@ -428,8 +446,18 @@ pub async fn redact(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
     let result = async {
         let mut tx = app.store().begin().await?;
         let mut session = load_for_write(&mut tx, p.caller.livemode, &id).await?;
-        session.begin_redaction().map_err(state_error)?;
+        let canceled = session.begin_redaction().map_err(state_error)?;
         tx.update_session(&session).await?;
+        if canceled {
+            record(
+                &app,
+                &mut tx,
+                &session,
+                EventType::Canceled,
+                &EventCause::api(&req),
+            )
+            .await?;
+        }
         let now = app.clock().now_millis();
         tx.enqueue_job(
             FINISH_REDACTION,

@@ -12,10 +12,12 @@ use crate::params::{Params, Shape};
 use crate::processing::record_result;
 use crate::request::ApiRequest;
 use crate::routes::sessions::render_session_with;
+use crate::webhooks::events::{record, EventCause};
 use axum::extract::State;
 use axum::response::Response;
 use serde_json::Value;
 use verifyd_checks::{synthetic, Plan};
+use verifyd_core::event::EventType;
 use verifyd_core::keys::Permission;
 use verifyd_core::session::{
     Address, Date, IdNumberType, LastError, LastErrorCode, SessionStatus, VerificationSession,
@@ -167,8 +169,11 @@ async fn run(app: AppState, req: ApiRequest, action: Action) -> ApiResult<Respon
             .ok_or_else(|| ApiError::no_such("VerificationSession", &id))?;
         let state_error =
             |e: verifyd_core::session::SessionStateError| ApiError::wrong_state(e.to_string());
+        let cause = EventCause::api(&req);
         if session.status == SessionStatus::RequiresInput {
             session.submit(Submission::default()).map_err(state_error)?;
+            tx.update_session(&session).await?;
+            record(&app, &mut tx, &session, EventType::Processing, &cause).await?;
         } else if action == Action::Process || session.is_redacted() {
             // `process` only starts from requires_input; a redacted session takes no writes.
             let error = if session.is_redacted() {
@@ -180,7 +185,7 @@ async fn run(app: AppState, req: ApiRequest, action: Action) -> ApiResult<Respon
         }
         let mut recorded = None;
         match action {
-            Action::Process => tx.update_session(&session).await?,
+            Action::Process => {}
             Action::Verify | Action::RequireInput => {
                 if session.status != SessionStatus::Processing {
                     return Err(state_error(
@@ -210,7 +215,7 @@ async fn run(app: AppState, req: ApiRequest, action: Action) -> ApiResult<Respon
                     };
                     engine.fail(&session, &mut result, &error);
                 }
-                recorded = Some(record_result(&app, &mut tx, &mut session, result).await?);
+                recorded = Some(record_result(&app, &mut tx, &mut session, result, &cause).await?);
             }
         }
         let body = render_session_with(&app, &session, &expand, recorded.as_ref()).await?;

@@ -124,6 +124,16 @@ impl TestApp {
 
     /// Starts a server on the database in `dir` (reused across restarts).
     pub async fn spawn_in(dir: Arc<TempDir>, options: Options, clock: ManualClock) -> Self {
+        Self::spawn_configured(dir, options, clock, |_| {}).await
+    }
+
+    /// As [`Self::spawn_in`], letting the test adjust the server configuration.
+    pub async fn spawn_configured(
+        dir: Arc<TempDir>,
+        options: Options,
+        clock: ManualClock,
+        configure: impl FnOnce(&mut ServerConfig),
+    ) -> Self {
         let url = format!("sqlite://{}", dir.path().join("verifyd.db").display());
         let mut config = ServerConfig::new("127.0.0.1:0", url);
         config.api_keys = [SK_TEST, SK_LIVE, RK_TEST, PK_TEST]
@@ -131,6 +141,7 @@ impl TestApp {
             .map(|k| k.to_string())
             .collect();
         config.run_workers = options.run_workers;
+        configure(&mut config);
         let app = Application::build_with_clock(config, Arc::new(clock.clone()))
             .await
             .expect("server builds");

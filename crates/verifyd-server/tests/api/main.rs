@@ -8,4 +8,6 @@ mod idempotency;
 mod lists;
 mod pages;
 mod processing;
+mod receiver;
 mod sessions;
+mod webhooks;

@@ -1,0 +1,509 @@
+//! Events, webhook endpoints and the webhook delivery outbox. `pending_webhooks` counts the
+//! deliveries not yet settled; `failed_webhooks` those that gave up; an event's
+//! `delivery_success` is "none pending and none failed".
+
+use crate::list::{into_page, push_keyset, Cursor, Page, Position};
+use crate::{decode, encode, Result, Store, Tx};
+use sqlx::{QueryBuilder, Row, Sqlite};
+use verifyd_core::event::WebhookEndpoint;
+
+/// An event as stored: its rendered JSON (without the live `pending_webhooks`) and counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub id: String,
+    pub livemode: bool,
+    pub created: i64,
+    pub event_type: String,
+    pub pending_webhooks: i64,
+    pub failed_webhooks: i64,
+    pub body: String,
+}
+
+/// Filters of `GET /v1/events`.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub livemode: bool,
+    pub limit: u32,
+    pub cursor: Option<Cursor>,
+    pub created: crate::CreatedRange,
+    /// One pattern; `*` matches any run of characters.
+    pub type_pattern: Option<String>,
+    /// Any of these exact types.
+    pub types: Vec<String>,
+    pub delivery_success: Option<bool>,
+}
+
+/// A claimed delivery with what is needed to send it.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub livemode: bool,
+    pub attempts: i64,
+    pub lease_until: i64,
+    pub event: Option<StoredEvent>,
+    pub endpoint: Option<WebhookEndpoint>,
+}
+
+/// What happened to one attempt.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub attempted_at: i64,
+    pub duration_ms: i64,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub response_excerpt: Option<String>,
+}
+
+/// How an attempt settles its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Succeeded,
+    /// Try again at this time (ms).
+    RetryAt(i64),
+    /// No more attempts.
+    GaveUp,
+}
+
+/// One recorded attempt (for tests and diagnostics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryState {
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+}
+
+fn event_from_row(r: &sqlx::sqlite::SqliteRow) -> StoredEvent {
+    StoredEvent {
+        id: r.get("id"),
+        livemode: r.get("livemode"),
+        created: r.get("created"),
+        event_type: r.get("type"),
+        pending_webhooks: r.get("pending_webhooks"),
+        failed_webhooks: r.get("failed_webhooks"),
+        body: r.get("body"),
+    }
+}
+
+const EVENT_COLUMNS: &str =
+    "SELECT id, livemode, created, type, pending_webhooks, failed_webhooks, body FROM events";
+
+fn like_escape(pattern: &str) -> String {
+    let mut out = String::new();
+    for c in pattern.chars() {
+        match c {
+            '\\' | '%' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '*' => out.push('%'),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+impl Store {
+    pub async fn event(&self, livemode: bool, id: &str) -> Result<Option<StoredEvent>> {
+        let row = sqlx::query(&format!("{EVENT_COLUMNS} WHERE id = ? AND livemode = ?"))
+            .bind(id)
+            .bind(livemode)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(row.as_ref().map(event_from_row))
+    }
+
+    /// A page of events, newest first; `Ok(None)` when the cursor names no event.
+    pub async fn list_events(&self, query: &EventQuery) -> Result<Option<Page<StoredEvent>>> {
+        let position = match &query.cursor {
+            None => None,
+            Some(cursor) => {
+                let id = match cursor {
+                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
+                };
+                let row: Option<(i64, i64)> =
+                    sqlx::query_as("SELECT created, seq FROM events WHERE id = ? AND livemode = ?")
+                        .bind(id)
+                        .bind(query.livemode)
+                        .fetch_optional(self.reader())
+                        .await?;
+                match row {
+                    Some((created, seq)) => Some((cursor, Position { created, seq })),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let mut qb: QueryBuilder<'_, Sqlite> =
+            QueryBuilder::new(format!("{EVENT_COLUMNS} WHERE livemode = "));
+        qb.push_bind(query.livemode);
+        if let Some(pattern) = &query.type_pattern {
+            if pattern.contains('*') {
+                qb.push(" AND type LIKE ")
+                    .push_bind(like_escape(pattern))
+                    .push(" ESCAPE '\\'");
+            } else {
+                qb.push(" AND type = ").push_bind(pattern.clone());
+            }
+        }
+        if !query.types.is_empty() {
+            qb.push(" AND type IN (");
+            let mut sep = qb.separated(", ");
+            for t in &query.types {
+                sep.push_bind(t.clone());
+            }
+            qb.push(")");
+        }
+        match query.delivery_success {
+            Some(true) => {
+                qb.push(" AND pending_webhooks = 0 AND failed_webhooks = 0");
+            }
+            Some(false) => {
+                qb.push(" AND (pending_webhooks > 0 OR failed_webhooks > 0)");
+            }
+            None => {}
+        }
+        query.created.push(&mut qb);
+        let ascending = push_keyset(&mut qb, position, query.limit);
+        let rows = qb.build().fetch_all(self.reader()).await?;
+        let items = rows.iter().map(event_from_row).collect();
+        Ok(Some(into_page(items, query.limit, ascending)))
+    }
+
+    /// Deletes events created before `before_seconds` with their deliveries and attempts.
+    pub async fn prune_events(&self, before_seconds: i64) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT d.id FROM webhook_deliveries d \
+             JOIN events e ON e.id = d.event_id WHERE e.created < ?)",
+        )
+        .bind(before_seconds)
+        .execute(tx.conn())
+        .await?;
+        sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE created < ?)",
+        )
+        .bind(before_seconds)
+        .execute(tx.conn())
+        .await?;
+        let done = sqlx::query("DELETE FROM events WHERE created < ?")
+            .bind(before_seconds)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn webhook_endpoint(
+        &self,
+        livemode: bool,
+        id: &str,
+    ) -> Result<Option<WebhookEndpoint>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM webhook_endpoints WHERE id = ? AND livemode = ?")
+                .bind(id)
+                .bind(livemode)
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(|(b,)| decode(&b)).transpose()
+    }
+
+    /// A page of endpoints, newest first; `Ok(None)` when the cursor names no endpoint.
+    pub async fn list_webhook_endpoints(
+        &self,
+        livemode: bool,
+        limit: u32,
+        cursor: Option<&Cursor>,
+    ) -> Result<Option<Page<WebhookEndpoint>>> {
+        let position = match cursor {
+            None => None,
+            Some(cursor) => {
+                let id = match cursor {
+                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
+                };
+                let row: Option<(i64, i64)> = sqlx::query_as(
+                    "SELECT created, seq FROM webhook_endpoints WHERE id = ? AND livemode = ?",
+                )
+                .bind(id)
+                .bind(livemode)
+                .fetch_optional(self.reader())
+                .await?;
+                match row {
+                    Some((created, seq)) => Some((cursor, Position { created, seq })),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let mut qb: QueryBuilder<'_, Sqlite> =
+            QueryBuilder::new("SELECT body FROM webhook_endpoints WHERE livemode = ");
+        qb.push_bind(livemode);
+        let ascending = push_keyset(&mut qb, position, limit);
+        let rows = qb.build().fetch_all(self.reader()).await?;
+        let items = rows
+            .iter()
+            .map(|r| decode::<WebhookEndpoint>(r.get::<&str, _>("body")))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(into_page(items, limit, ascending)))
+    }
+
+    /// Claims the oldest due pending delivery under a lease.
+    pub async fn claim_delivery(
+        &self,
+        now_millis: i64,
+        lease_millis: i64,
+    ) -> Result<Option<ClaimedDelivery>> {
+        let mut tx = self.begin().await?;
+        let lease_until = now_millis + lease_millis;
+        let row = sqlx::query(
+            "UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = (\
+               SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? \
+               AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT 1) \
+             RETURNING id, livemode, attempts, event_id, endpoint_id",
+        )
+        .bind(lease_until)
+        .bind(now_millis)
+        .bind(now_millis)
+        .fetch_optional(tx.conn())
+        .await?;
+        let Some(row) = row else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let event_id: String = row.get("event_id");
+        let endpoint_id: String = row.get("endpoint_id");
+        let livemode: bool = row.get("livemode");
+        let event = sqlx::query(&format!("{EVENT_COLUMNS} WHERE id = ?"))
+            .bind(&event_id)
+            .fetch_optional(tx.conn())
+            .await?
+            .as_ref()
+            .map(event_from_row);
+        let endpoint: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM webhook_endpoints WHERE id = ?")
+                .bind(&endpoint_id)
+                .fetch_optional(tx.conn())
+                .await?;
+        let endpoint = endpoint.map(|(b,)| decode(&b)).transpose()?;
+        tx.commit().await?;
+        Ok(Some(ClaimedDelivery {
+            id: row.get("id"),
+            livemode,
+            attempts: row.get("attempts"),
+            lease_until,
+            event,
+            endpoint,
+        }))
+    }
+
+    /// Records an attempt and settles the delivery, if our lease still holds. Returns false
+    /// when the lease was lost (another worker owns the delivery now).
+    pub async fn settle_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        attempt: &AttemptRecord,
+        outcome: DeliveryOutcome,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let (state, next) = match outcome {
+            DeliveryOutcome::Succeeded => ("succeeded", None),
+            DeliveryOutcome::RetryAt(at) => ("pending", Some(at)),
+            DeliveryOutcome::GaveUp => ("failed", None),
+        };
+        let done = sqlx::query(
+            "UPDATE webhook_deliveries SET state = ?, lease_until = NULL, \
+             next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ? AND lease_until = ?",
+        )
+        .bind(state)
+        .bind(next)
+        .bind(delivery.id)
+        .bind(delivery.lease_until)
+        .execute(tx.conn())
+        .await?;
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, \
+             error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(delivery.id)
+        .bind(attempt.attempted_at)
+        .bind(attempt.duration_ms)
+        .bind(attempt.status_code)
+        .bind(&attempt.error)
+        .bind(&attempt.response_excerpt)
+        .execute(tx.conn())
+        .await?;
+        let counters = match outcome {
+            DeliveryOutcome::Succeeded => {
+                Some("UPDATE events SET pending_webhooks = pending_webhooks - 1 WHERE id = ?")
+            }
+            DeliveryOutcome::GaveUp => Some(
+                "UPDATE events SET pending_webhooks = pending_webhooks - 1, \
+                 failed_webhooks = failed_webhooks + 1 WHERE id = ?",
+            ),
+            DeliveryOutcome::RetryAt(_) => None,
+        };
+        if let (Some(sql), Some(event)) = (counters, &delivery.event) {
+            sqlx::query(sql).bind(&event.id).execute(tx.conn()).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// State of every delivery of an event (oldest first), for tests and diagnostics.
+    pub async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<DeliveryState>> {
+        let rows = sqlx::query(
+            "SELECT state, attempts, next_attempt_at FROM webhook_deliveries WHERE event_id = ? ORDER BY id",
+        )
+        .bind(event_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| DeliveryState {
+                state: r.get("state"),
+                attempts: r.get("attempts"),
+                next_attempt_at: r.get("next_attempt_at"),
+            })
+            .collect())
+    }
+
+    /// Number of recorded attempts of a delivery row's event/endpoint pair.
+    pub async fn attempt_count(&self, event_id: &str) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
+             WHERE d.event_id = ?",
+        )
+        .bind(event_id)
+        .fetch_one(self.reader())
+        .await?;
+        Ok(n)
+    }
+}
+
+impl Tx {
+    /// Enabled and disabled endpoints of a mode (the caller filters by subscription).
+    pub async fn webhook_endpoints(&mut self, livemode: bool) -> Result<Vec<WebhookEndpoint>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT body FROM webhook_endpoints WHERE livemode = ? ORDER BY seq")
+                .bind(livemode)
+                .fetch_all(self.conn())
+                .await?;
+        rows.iter().map(|(b,)| decode(b)).collect()
+    }
+
+    pub async fn webhook_endpoint(
+        &mut self,
+        livemode: bool,
+        id: &str,
+    ) -> Result<Option<WebhookEndpoint>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT body FROM webhook_endpoints WHERE id = ? AND livemode = ?")
+                .bind(id)
+                .bind(livemode)
+                .fetch_optional(self.conn())
+                .await?;
+        row.map(|(b,)| decode(&b)).transpose()
+    }
+
+    pub async fn count_webhook_endpoints(&mut self, livemode: bool) -> Result<i64> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM webhook_endpoints WHERE livemode = ?")
+                .bind(livemode)
+                .fetch_one(self.conn())
+                .await?;
+        Ok(n)
+    }
+
+    pub async fn insert_webhook_endpoint(&mut self, endpoint: &WebhookEndpoint) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO webhook_endpoints (id, livemode, created, body) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&endpoint.id)
+        .bind(endpoint.livemode)
+        .bind(endpoint.created)
+        .bind(encode(endpoint)?)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn update_webhook_endpoint(&mut self, endpoint: &WebhookEndpoint) -> Result<()> {
+        sqlx::query("UPDATE webhook_endpoints SET body = ? WHERE id = ? AND livemode = ?")
+            .bind(encode(endpoint)?)
+            .bind(&endpoint.id)
+            .bind(endpoint.livemode)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes an endpoint; its pending deliveries stop (settled as failed).
+    pub async fn delete_webhook_endpoint(&mut self, livemode: bool, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = ? AND livemode = ?")
+            .bind(id)
+            .bind(livemode)
+            .execute(self.conn())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.cancel_pending_deliveries(id).await?;
+        Ok(true)
+    }
+
+    /// Stops every pending delivery to an endpoint (disabled or deleted): they settle as
+    /// failed, so their events no longer count them as pending.
+    pub async fn cancel_pending_deliveries(&mut self, endpoint_id: &str) -> Result<u64> {
+        sqlx::query(
+            "UPDATE events SET pending_webhooks = pending_webhooks - 1, failed_webhooks = failed_webhooks + 1 \
+             WHERE id IN (SELECT event_id FROM webhook_deliveries WHERE endpoint_id = ? AND state = 'pending')",
+        )
+        .bind(endpoint_id)
+        .execute(self.conn())
+        .await?;
+        let done = sqlx::query(
+            "UPDATE webhook_deliveries SET state = 'canceled', lease_until = NULL \
+             WHERE endpoint_id = ? AND state = 'pending'",
+        )
+        .bind(endpoint_id)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Writes an event and one pending delivery per receiving endpoint.
+    pub async fn insert_event(
+        &mut self,
+        event: &StoredEvent,
+        endpoint_ids: &[String],
+        now_millis: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO events (id, livemode, created, type, pending_webhooks, failed_webhooks, body) \
+             VALUES (?, ?, ?, ?, ?, 0, ?)",
+        )
+        .bind(&event.id)
+        .bind(event.livemode)
+        .bind(event.created)
+        .bind(&event.event_type)
+        .bind(endpoint_ids.len() as i64)
+        .bind(&event.body)
+        .execute(self.conn())
+        .await?;
+        for endpoint_id in endpoint_ids {
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (event_id, endpoint_id, livemode, state, \
+                 next_attempt_at, created) VALUES (?, ?, ?, 'pending', ?, ?)",
+            )
+            .bind(&event.id)
+            .bind(endpoint_id)
+            .bind(event.livemode)
+            .bind(now_millis)
+            .bind(now_millis)
+            .execute(self.conn())
+            .await?;
+        }
+        Ok(())
+    }
+}
