@@ -1,6 +1,8 @@
 //! The `verifyd` binary: command-line parsing, logging setup and wiring. Thin on purpose:
 //! serving lives in `verifyd-server`, storage in `verifyd-store`, rules in `verifyd-core`.
 
+mod listen;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -9,6 +11,7 @@ use verifyd_core::keys::{
     format_permissions, generate_key, mask_key, parse_permissions, KeyKind, Permission,
 };
 use verifyd_core::{random_base62, Clock, SystemClock};
+use verifyd_server::webhooks::delivery::{parse_schedule, WebhookConfig};
 use verifyd_server::{Application, ServerConfig};
 use verifyd_store::{hash_key, Store, StoreOptions, StoredKey, DEFAULT_DATABASE_URL};
 
@@ -57,6 +60,43 @@ enum Command {
         /// Serve the API only; run no background workers in this process.
         #[arg(long)]
         no_worker: bool,
+        /// Timeout of one webhook delivery attempt, in seconds.
+        #[arg(long, env = "VERIFYD_WEBHOOK_TIMEOUT", default_value_t = 10)]
+        webhook_timeout: u64,
+        /// Delays before each webhook retry in test mode, in seconds (comma-separated).
+        #[arg(long, env = "VERIFYD_WEBHOOK_RETRIES_TEST")]
+        webhook_retries_test: Option<String>,
+        /// Delays before each webhook retry in live mode, in seconds (comma-separated).
+        #[arg(long, env = "VERIFYD_WEBHOOK_RETRIES_LIVE")]
+        webhook_retries_live: Option<String>,
+        /// Let live-mode webhooks go to private, loopback and link-local addresses.
+        #[arg(long, env = "VERIFYD_WEBHOOK_ALLOW_PRIVATE")]
+        webhook_allow_private: bool,
+    },
+    /// Forward new events of a running verifyd to a local URL, signed (like `stripe listen`).
+    Listen {
+        /// Where to POST each event, e.g. http://localhost:4242/webhook.
+        #[arg(long)]
+        forward_to: Option<String>,
+        /// Only these event types (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+        /// The secret API key whose mode's events to follow.
+        #[arg(long, env = "VERIFYD_API_KEY", hide_env_values = true)]
+        api_key: String,
+        /// Base URL of the running verifyd.
+        #[arg(
+            long,
+            env = "VERIFYD_API_BASE",
+            default_value = "http://127.0.0.1:12111"
+        )]
+        api_base: String,
+        /// Print this listener's signing secret and exit.
+        #[arg(long)]
+        print_secret: bool,
+        /// How often to look for new events, in milliseconds.
+        #[arg(long, default_value_t = 250)]
+        poll_interval_ms: u64,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -125,12 +165,45 @@ async fn main() -> ExitCode {
             api_keys,
             no_migrate,
             no_worker,
-        } => {
-            serve(
-                database, listen, public_url, api_keys, no_migrate, no_worker,
-            )
-            .await
-        }
+            webhook_timeout,
+            webhook_retries_test,
+            webhook_retries_live,
+            webhook_allow_private,
+        } => match webhook_config(
+            webhook_timeout,
+            webhook_retries_test,
+            webhook_retries_live,
+            webhook_allow_private,
+        ) {
+            Ok(webhooks) => {
+                serve(
+                    database, listen, public_url, api_keys, no_migrate, no_worker, webhooks,
+                )
+                .await
+            }
+            Err(message) => Err(message),
+        },
+        Command::Listen {
+            forward_to,
+            events,
+            api_key,
+            api_base,
+            print_secret,
+            poll_interval_ms,
+        } => match (forward_to, print_secret) {
+            (None, false) => Err("listen needs --forward-to URL (or --print-secret)".into()),
+            (forward_to, _) => {
+                listen::run(listen::ListenOptions {
+                    forward_to: forward_to.unwrap_or_default(),
+                    events,
+                    api_key,
+                    api_base,
+                    print_secret,
+                    poll_interval: std::time::Duration::from_millis(poll_interval_ms.max(10)),
+                })
+                .await
+            }
+        },
         Command::Migrate { database } => migrate(database).await,
         Command::Keys {
             command:
@@ -151,6 +224,28 @@ async fn main() -> ExitCode {
     }
 }
 
+fn webhook_config(
+    timeout: u64,
+    test: Option<String>,
+    live: Option<String>,
+    allow_private: bool,
+) -> Result<WebhookConfig, String> {
+    let mut config = WebhookConfig {
+        timeout: std::time::Duration::from_secs(timeout.max(1)),
+        allow_private_in_live: allow_private,
+        ..WebhookConfig::default()
+    };
+    if let Some(raw) = test {
+        config.test_schedule =
+            parse_schedule(&raw).map_err(|e| format!("--webhook-retries-test: {e}"))?;
+    }
+    if let Some(raw) = live {
+        config.live_schedule =
+            parse_schedule(&raw).map_err(|e| format!("--webhook-retries-live: {e}"))?;
+    }
+    Ok(config)
+}
+
 async fn serve(
     database: DatabaseArg,
     listen: String,
@@ -158,8 +253,10 @@ async fn serve(
     api_keys: Vec<String>,
     no_migrate: bool,
     no_worker: bool,
+    webhooks: WebhookConfig,
 ) -> Result<(), String> {
     let mut config = ServerConfig::new(listen, database.url);
+    config.webhooks = webhooks;
     config.public_url = public_url;
     config.api_keys = api_keys
         .into_iter()

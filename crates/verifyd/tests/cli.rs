@@ -56,12 +56,19 @@ impl Drop for Server {
     }
 }
 
-async fn serve(dir: &Path, env: &[(&str, &str)]) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
+        .port()
+}
+
+async fn serve(dir: &Path, env: &[(&str, &str)]) -> Server {
+    serve_on(dir, env, free_port()).await
+}
+
+async fn serve_on(dir: &Path, env: &[(&str, &str)], port: u16) -> Server {
     let child = Command::new(BIN)
         .args([
             "serve",
@@ -239,4 +246,132 @@ fn serve_refuses_a_malformed_configured_key_without_echoing_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("malformed"), "{stderr}");
     assert!(!stderr.contains("sk_test_short"), "{stderr}");
+}
+
+/// A bare HTTP receiver on a thread: records (Stripe-Signature, body) of each POST.
+struct RawReceiver {
+    url: String,
+    hits: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+fn raw_receiver() -> RawReceiver {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut length, mut signature) = (0usize, String::new());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                if lower.starts_with("stripe-signature:") {
+                    signature = line["stripe-signature:".len()..].trim().to_owned();
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            sink.lock()
+                .unwrap()
+                .push((signature, String::from_utf8_lossy(&body).into_owned()));
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    RawReceiver { url, hits }
+}
+
+fn signed_by(signature: &str, body: &str, secret: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let t = signature
+        .split(',')
+        .find_map(|p| p.strip_prefix("t="))
+        .unwrap_or("");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
+    signature.split(',').any(|p| p == expected)
+}
+
+async fn wait_for_hits(receiver: &RawReceiver, n: usize) -> Vec<(String, String)> {
+    let started = Instant::now();
+    loop {
+        let hits = receiver.hits.lock().unwrap().clone();
+        if hits.len() >= n || started.elapsed() > Duration::from_secs(20) {
+            return hits;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn listen_forwards_new_events_signed_and_survives_a_verifyd_restart() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let key = "sk_test_listener00000000000001";
+    let port = free_port();
+    let server = serve_on(dir.path(), &[("VERIFYD_API_KEYS", key)], port).await;
+    let base = server.base.clone();
+    // An event from before the listener starts is not forwarded.
+    assert_eq!(create_session(&base, key).await.0, 200);
+
+    let receiver = raw_receiver();
+    let printed = Command::new(BIN)
+        .args(["listen", "--print-secret", "--api-key", key])
+        .output()
+        .unwrap();
+    let secret = String::from_utf8(printed.stdout).unwrap().trim().to_owned();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+
+    let mut listener = Command::new(BIN)
+        .args([
+            "listen",
+            "--forward-to",
+            &receiver.url,
+            "--api-key",
+            key,
+            "--api-base",
+            &base,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(listener.stdout.take().unwrap()).lines();
+    let ready = lines.next().unwrap().unwrap();
+    assert!(ready.contains(&secret), "{ready}");
+
+    let (_, session) = create_session(&base, key).await;
+    let hits = wait_for_hits(&receiver, 1).await;
+    assert_eq!(hits.len(), 1, "only the new event");
+    let (signature, body) = &hits[0];
+    assert!(signed_by(signature, body, &secret), "{signature}");
+    let event: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(event["type"], "identity.verification_session.created");
+    assert_eq!(event["data"]["object"]["id"], session["id"]);
+    let line = lines.next().unwrap().unwrap();
+    assert!(
+        line.contains("identity.verification_session.created") && line.contains("[200]"),
+        "{line}"
+    );
+
+    drop(server);
+    let server = serve_on(dir.path(), &[("VERIFYD_API_KEYS", key)], port).await;
+    let (_, again) = create_session(&server.base, key).await;
+    let hits = wait_for_hits(&receiver, 2).await;
+    let _ = listener.kill();
+    let _ = listener.wait();
+    assert_eq!(hits.len(), 2, "the event made after the restart arrives");
+    let event: serde_json::Value = serde_json::from_str(&hits[1].1).unwrap();
+    assert_eq!(event["data"]["object"]["id"], again["id"]);
+    assert!(signed_by(&hits[1].0, &hits[1].1, &secret));
 }
