@@ -11,5 +11,8 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/requirements.txt"
+if command -v npm >/dev/null 2>&1; then
+  (cd "$here/node" && npm ci --no-audit --no-fund --silent >/dev/null)
+fi
 cd "$here"
 exec "$venv/bin/python" -m pytest -q "$here" "$@"
