@@ -603,3 +603,32 @@ impl MillisForTests for verifyd_core::clock::ManualClock {
         self.now_millis()
     }
 }
+
+#[tokio::test]
+async fn events_older_than_30_days_are_pruned() {
+    let app = quiet_app().await;
+    app.create_session(&[]).await;
+    assert_eq!(events(&app, &[]).await.len(), 1);
+    let clock = app.clock.clone();
+    let dir = app.stop().await;
+    clock.advance_seconds(29 * 24 * 3600);
+    let app = TestApp::spawn_in(dir, Options::default(), clock.clone()).await;
+    app.create_session(&[]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(events(&app, &[]).await.len(), 2, "29 days old: kept");
+    let dir = app.stop().await;
+    clock.advance_seconds(2 * 24 * 3600);
+    let app = TestApp::spawn_in(dir, Options::default(), clock).await;
+    let mut remaining = usize::MAX;
+    for _ in 0..50 {
+        remaining = events(&app, &[]).await.len();
+        if remaining == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        remaining, 1,
+        "the 31-day-old event is gone, the 2-day-old one stays"
+    );
+}
