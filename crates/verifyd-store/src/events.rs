@@ -244,110 +244,119 @@ impl Store {
         Ok(Some(into_page(items, limit, ascending)))
     }
 
-    /// Claims the oldest due pending delivery under a lease.
-    pub async fn claim_delivery(
+    /// Claims up to `max` of the oldest due pending deliveries under one lease.
+    pub async fn claim_deliveries(
         &self,
         now_millis: i64,
         lease_millis: i64,
-    ) -> Result<Option<ClaimedDelivery>> {
+        max: u32,
+    ) -> Result<Vec<ClaimedDelivery>> {
         let mut tx = self.begin().await?;
         let lease_until = now_millis + lease_millis;
-        let row = sqlx::query(
-            "UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id = (\
+        let rows = sqlx::query(
+            "UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id IN (\
                SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? \
-               AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT 1) \
+               AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?) \
              RETURNING id, livemode, attempts, event_id, endpoint_id",
         )
         .bind(lease_until)
         .bind(now_millis)
         .bind(now_millis)
-        .fetch_optional(tx.conn())
+        .bind(i64::from(max))
+        .fetch_all(tx.conn())
         .await?;
-        let Some(row) = row else {
-            tx.commit().await?;
-            return Ok(None);
-        };
-        let event_id: String = row.get("event_id");
-        let endpoint_id: String = row.get("endpoint_id");
-        let livemode: bool = row.get("livemode");
-        let event = sqlx::query(&format!("{EVENT_COLUMNS} WHERE id = ?"))
-            .bind(&event_id)
-            .fetch_optional(tx.conn())
-            .await?
-            .as_ref()
-            .map(event_from_row);
-        let endpoint: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM webhook_endpoints WHERE id = ?")
-                .bind(&endpoint_id)
+        let mut endpoints: std::collections::HashMap<String, Option<WebhookEndpoint>> =
+            std::collections::HashMap::new();
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let event_id: String = row.get("event_id");
+            let endpoint_id: String = row.get("endpoint_id");
+            let event = sqlx::query(&format!("{EVENT_COLUMNS} WHERE id = ?"))
+                .bind(&event_id)
                 .fetch_optional(tx.conn())
-                .await?;
-        let endpoint = endpoint.map(|(b,)| decode(&b)).transpose()?;
+                .await?
+                .as_ref()
+                .map(event_from_row);
+            if !endpoints.contains_key(&endpoint_id) {
+                let body: Option<(String,)> =
+                    sqlx::query_as("SELECT body FROM webhook_endpoints WHERE id = ?")
+                        .bind(&endpoint_id)
+                        .fetch_optional(tx.conn())
+                        .await?;
+                let endpoint = body.map(|(b,)| decode(&b)).transpose()?;
+                endpoints.insert(endpoint_id.clone(), endpoint);
+            }
+            claimed.push(ClaimedDelivery {
+                id: row.get("id"),
+                livemode: row.get("livemode"),
+                attempts: row.get("attempts"),
+                lease_until,
+                event,
+                endpoint: endpoints.get(&endpoint_id).cloned().flatten(),
+            });
+        }
         tx.commit().await?;
-        Ok(Some(ClaimedDelivery {
-            id: row.get("id"),
-            livemode,
-            attempts: row.get("attempts"),
-            lease_until,
-            event,
-            endpoint,
-        }))
+        claimed.sort_by_key(|d| d.id);
+        Ok(claimed)
     }
 
-    /// Records an attempt and settles the delivery, if our lease still holds. Returns false
-    /// when the lease was lost (another worker owns the delivery now).
-    pub async fn settle_delivery(
+    /// Records attempts and settles their deliveries in one transaction, each only if our
+    /// lease on it still holds. Returns how many were settled (the rest had lost their
+    /// lease to another worker).
+    pub async fn settle_deliveries(
         &self,
-        delivery: &ClaimedDelivery,
-        attempt: &AttemptRecord,
-        outcome: DeliveryOutcome,
-    ) -> Result<bool> {
+        settled: &[(ClaimedDelivery, AttemptRecord, DeliveryOutcome)],
+    ) -> Result<usize> {
         let mut tx = self.begin().await?;
-        let (state, next) = match outcome {
-            DeliveryOutcome::Succeeded => ("succeeded", None),
-            DeliveryOutcome::RetryAt(at) => ("pending", Some(at)),
-            DeliveryOutcome::GaveUp => ("failed", None),
-        };
-        let done = sqlx::query(
-            "UPDATE webhook_deliveries SET state = ?, lease_until = NULL, \
-             next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ? AND lease_until = ?",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(delivery.id)
-        .bind(delivery.lease_until)
-        .execute(tx.conn())
-        .await?;
-        if done.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, \
-             error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(delivery.id)
-        .bind(attempt.attempted_at)
-        .bind(attempt.duration_ms)
-        .bind(attempt.status_code)
-        .bind(&attempt.error)
-        .bind(&attempt.response_excerpt)
-        .execute(tx.conn())
-        .await?;
-        let counters = match outcome {
-            DeliveryOutcome::Succeeded => {
-                Some("UPDATE events SET pending_webhooks = pending_webhooks - 1 WHERE id = ?")
+        let mut count = 0;
+        for (delivery, attempt, outcome) in settled {
+            let (state, next) = match outcome {
+                DeliveryOutcome::Succeeded => ("succeeded", None),
+                DeliveryOutcome::RetryAt(at) => ("pending", Some(*at)),
+                DeliveryOutcome::GaveUp => ("failed", None),
+            };
+            let done = sqlx::query(
+                "UPDATE webhook_deliveries SET state = ?, lease_until = NULL, \
+                 next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ? AND lease_until = ?",
+            )
+            .bind(state)
+            .bind(next)
+            .bind(delivery.id)
+            .bind(delivery.lease_until)
+            .execute(tx.conn())
+            .await?;
+            if done.rows_affected() != 1 {
+                continue;
             }
-            DeliveryOutcome::GaveUp => Some(
-                "UPDATE events SET pending_webhooks = pending_webhooks - 1, \
-                 failed_webhooks = failed_webhooks + 1 WHERE id = ?",
-            ),
-            DeliveryOutcome::RetryAt(_) => None,
-        };
-        if let (Some(sql), Some(event)) = (counters, &delivery.event) {
-            sqlx::query(sql).bind(&event.id).execute(tx.conn()).await?;
+            count += 1;
+            sqlx::query(
+                "INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, \
+                 error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(delivery.id)
+            .bind(attempt.attempted_at)
+            .bind(attempt.duration_ms)
+            .bind(attempt.status_code)
+            .bind(&attempt.error)
+            .bind(&attempt.response_excerpt)
+            .execute(tx.conn())
+            .await?;
+            let counters = match outcome {
+                DeliveryOutcome::Succeeded => {
+                    Some("UPDATE events SET pending_webhooks = pending_webhooks - 1 WHERE id = ?")
+                }
+                DeliveryOutcome::GaveUp => Some(
+                    "UPDATE events SET pending_webhooks = pending_webhooks - 1, \
+                     failed_webhooks = failed_webhooks + 1 WHERE id = ?",
+                ),
+                DeliveryOutcome::RetryAt(_) => None,
+            };
+            if let (Some(sql), Some(event)) = (counters, &delivery.event) {
+                sqlx::query(sql).bind(&event.id).execute(tx.conn()).await?;
+            }
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(count)
     }
 
     /// State of every delivery of an event (oldest first), for tests and diagnostics.

@@ -23,7 +23,30 @@ pub fn hash_key(key: &str) -> String {
 }
 
 impl Store {
+    /// The key with this hash. Found keys are remembered: a key never changes once created
+    /// and verifyd has no key deletion, so the cache cannot serve a stale answer; unknown
+    /// hashes always go to the database (a key made by another process is seen at once).
     pub async fn find_key_by_hash(&self, secret_hash: &str) -> Result<Option<StoredKey>> {
+        if let Some(found) = self
+            .key_cache()
+            .read()
+            .ok()
+            .and_then(|c| c.get(secret_hash).cloned())
+        {
+            return Ok(Some(found));
+        }
+        let found = self.find_key_in_database(secret_hash).await?;
+        if let Some(key) = &found {
+            if let Ok(mut cache) = self.key_cache().write() {
+                if cache.len() < 10_000 {
+                    cache.insert(secret_hash.to_owned(), key.clone());
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn find_key_in_database(&self, secret_hash: &str) -> Result<Option<StoredKey>> {
         let row = sqlx::query(
             "SELECT id, livemode, kind, permissions, masked FROM api_keys WHERE secret_hash = ?",
         )

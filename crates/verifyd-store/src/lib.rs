@@ -79,6 +79,7 @@ pub struct Store {
     write: SqlitePool,
     read: SqlitePool,
     account_id: String,
+    keys: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, StoredKey>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -125,6 +126,7 @@ impl Store {
             write,
             read,
             account_id,
+            keys: Default::default(),
         })
     }
 
@@ -149,6 +151,12 @@ impl Store {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+
+    pub(crate) fn key_cache(
+        &self,
+    ) -> &std::sync::RwLock<std::collections::HashMap<String, StoredKey>> {
+        &self.keys
     }
 
     pub(crate) fn reader(&self) -> &SqlitePool {

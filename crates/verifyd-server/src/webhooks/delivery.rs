@@ -1,5 +1,6 @@
-//! Webhook delivery. A [`DeliveryWorker`] claims one due delivery under a lease, POSTs the
-//! event with a fresh `Stripe-Signature`, and settles it: a 2xx is success; anything else
+//! Webhook delivery. A [`DeliveryWorker`] claims a batch of due deliveries under a lease,
+//! POSTs each event (concurrently) with a fresh `Stripe-Signature`, and settles the batch in
+//! one transaction: a 2xx is success; anything else
 //! (other statuses, redirects — never followed —, timeouts, connection errors, a refused
 //! private address) is a failure, retried on the mode's schedule with jitter until the
 //! schedule runs out. Each attempt is recorded with its status, duration and the first
@@ -16,8 +17,11 @@ use verifyd_store::{AttemptRecord, ClaimedDelivery, DeliveryOutcome, StoreError}
 
 /// How much of a response body is kept (and read).
 pub const RESPONSE_EXCERPT_BYTES: usize = 4096;
-/// A claimed delivery is ours this long; longer than any attempt can take.
+/// A claimed batch is ours this long; longer than any attempt can take.
 const LEASE_MILLIS: i64 = 120_000;
+/// Deliveries claimed, sent (concurrently) and settled together: two commits per batch
+/// instead of two per delivery.
+pub const BATCH: u32 = 32;
 
 /// Delivery settings.
 #[derive(Debug, Clone)]
@@ -132,25 +136,45 @@ impl DeliveryWorker {
         Self { app, client }
     }
 
-    /// Delivers one due delivery if there is one. Returns whether one was claimed.
-    pub async fn run_once(&self) -> Result<bool, StoreError> {
+    /// Delivers a batch of due deliveries, if any. Returns how many were claimed.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
         let now = self.app.clock().now_millis();
-        let Some(delivery) = self.app.store().claim_delivery(now, LEASE_MILLIS).await? else {
-            return Ok(false);
-        };
-        let (record, outcome) = self.attempt(&delivery).await;
-        if !self
+        let batch = self
             .app
             .store()
-            .settle_delivery(&delivery, &record, outcome)
-            .await?
-        {
+            .claim_deliveries(now, LEASE_MILLIS, BATCH)
+            .await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let claimed = batch.len();
+        let mut sends = tokio::task::JoinSet::new();
+        for delivery in batch {
+            let worker = self.clone_handle();
+            sends.spawn(async move {
+                let (record, outcome) = worker.attempt(&delivery).await;
+                (delivery, record, outcome)
+            });
+        }
+        let mut settled = Vec::with_capacity(claimed);
+        while let Some(done) = sends.join_next().await {
+            settled.push(done.map_err(|e| StoreError::Corrupt(format!("delivery task: {e}")))?);
+        }
+        let count = self.app.store().settle_deliveries(&settled).await?;
+        if count < settled.len() {
             tracing::warn!(
-                delivery = delivery.id,
-                "delivery lease lost; another worker owns it"
+                lost = settled.len() - count,
+                "delivery leases lost to another worker"
             );
         }
-        Ok(true)
+        Ok(claimed)
+    }
+
+    fn clone_handle(&self) -> Self {
+        Self {
+            app: self.app.clone(),
+            client: self.client.clone(),
+        }
     }
 
     async fn attempt(&self, delivery: &ClaimedDelivery) -> (AttemptRecord, DeliveryOutcome) {
@@ -305,8 +329,8 @@ impl DeliveryWorker {
             }
             let woken = wake.notified();
             match self.run_once().await {
-                Ok(true) => continue,
-                Ok(false) => {}
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "delivery worker could not claim"),
             }
             tokio::select! {
