@@ -5,7 +5,8 @@
 //! Writes go through a [`Tx`] that the caller opens and commits, so one request's state
 //! change, jobs and saved idempotent response commit together. SQLite runs in WAL mode with
 //! `synchronous=FULL`: a committed transaction is on disk. Writes are serialized on one
-//! connection with `BEGIN IMMEDIATE`; reads use a separate pool and never block writers.
+//! connection and group-committed (concurrent transactions share one fsync; none returns
+//! before its commit is durable); reads use a separate pool and never block writers.
 
 mod events;
 mod files;
@@ -15,6 +16,7 @@ mod keys;
 mod list;
 mod reports;
 mod sessions;
+mod writer;
 
 pub use events::{
     AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryState, EventQuery, StoredEvent,
@@ -24,11 +26,11 @@ pub use idempotency::{IdempotencyClaim, IdempotencyRecord};
 pub use jobs::Job;
 pub use keys::{hash_key, StoredKey};
 pub use list::{CreatedRange, Cursor, Page, ReportQuery, SessionQuery};
+pub use writer::Tx;
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::Sqlite;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -77,6 +79,7 @@ static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/s
 #[derive(Clone)]
 pub struct Store {
     write: SqlitePool,
+    writer: std::sync::Arc<writer::Writer>,
     read: SqlitePool,
     account_id: String,
     keys: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, StoredKey>>>,
@@ -122,8 +125,10 @@ impl Store {
             .connect_with(connect.read_only(true))
             .await?;
         let account_id = ensure_account(&write).await?;
+        let writer = std::sync::Arc::new(writer::Writer::new(write.acquire().await?));
         Ok(Self {
             write,
+            writer,
             read,
             account_id,
             keys: Default::default(),
@@ -132,8 +137,12 @@ impl Store {
 
     /// Applies pending migrations (what `verifyd migrate` runs).
     pub async fn migrate(&self) -> Result<()> {
-        SQLITE_MIGRATOR.run(&self.write).await?;
-        Ok(())
+        self.writer
+            .with_connection(async |conn| {
+                SQLITE_MIGRATOR.run(conn).await?;
+                Ok(())
+            })
+            .await
     }
 
     /// The id of the single account this database serves (`acct_…`).
@@ -142,13 +151,14 @@ impl Store {
     }
 
     /// Opens a write transaction. Dropping it without [`Tx::commit`] rolls it back.
+    /// Transactions of concurrent requests share one durable commit (see `writer`).
     pub async fn begin(&self) -> Result<Tx> {
-        let inner = self.write.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Tx { inner })
+        self.writer.begin().await
     }
 
     /// Closes every connection, waiting for them to finish.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.write.close().await;
         self.read.close().await;
     }
@@ -181,28 +191,6 @@ async fn ensure_account(pool: &SqlitePool) -> Result<String> {
         .fetch_one(pool)
         .await?;
     Ok(id.0)
-}
-
-/// A write transaction. Store functions that change state take `&mut Tx`; the caller
-/// decides when it commits.
-pub struct Tx {
-    inner: sqlx::Transaction<'static, Sqlite>,
-}
-
-impl Tx {
-    pub async fn commit(self) -> Result<()> {
-        self.inner.commit().await?;
-        Ok(())
-    }
-
-    pub async fn rollback(self) -> Result<()> {
-        self.inner.rollback().await?;
-        Ok(())
-    }
-
-    pub(crate) fn conn(&mut self) -> &mut sqlx::SqliteConnection {
-        &mut self.inner
-    }
 }
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
