@@ -104,8 +104,9 @@ def test_deliveries_verify_with_stripe_node_construct_event(fresh_server, receiv
                              "secret": "whsec_wrong"}))
     out = subprocess.run(["node", str(NODE_DIR / "verify.js")], input="\n".join(lines),
                          capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out[:2] == ["ok identity.verification_session.created",
-                       "ok identity.verification_session.canceled"]
+    # Delivery order is not guaranteed (as with Stripe): compare as a set.
+    assert sorted(out[:2]) == ["ok identity.verification_session.canceled",
+                               "ok identity.verification_session.created"]
     assert out[2].startswith("error ")
 
 

@@ -758,19 +758,25 @@ impl VerificationSession {
         Ok(attempt)
     }
 
-    /// The end user declined consent: the attempt ends, the session stays in
-    /// `requires_input` with `last_error.code = consent_declined`.
-    pub fn decline_consent(&mut self) -> Result<(), SessionStateError> {
+    /// The end user's attempt ends with a user-session failure (`consent_declined`,
+    /// `device_not_supported`, …): the session stays in `requires_input` with that
+    /// `last_error`; no check ran, so no report is written.
+    pub fn end_attempt(&mut self, code: LastErrorCode) -> Result<(), SessionStateError> {
         self.ensure_not_redacted()?;
         if self.status != SessionStatus::RequiresInput {
             return Err(SessionStateError::NotSubmittable(self.status));
         }
         self.attempt = None;
         self.last_error = Some(LastError {
-            code: Some(LastErrorCode::ConsentDeclined),
-            reason: Some("The user declined to give consent for the verification.".into()),
+            code: Some(code),
+            reason: Some(code.default_reason().into()),
         });
         Ok(())
+    }
+
+    /// The end user declined consent (see [`Self::end_attempt`]).
+    pub fn decline_consent(&mut self) -> Result<(), SessionStateError> {
+        self.end_attempt(LastErrorCode::ConsentDeclined)
     }
 
     /// `requires_input` → `processing` with `submission`; the credentials and the attempt

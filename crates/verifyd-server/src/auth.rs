@@ -191,3 +191,37 @@ pub async fn authenticate_secret(app: &AppState, headers: &HeaderMap) -> ApiResu
     }
     Ok(caller)
 }
+
+/// Authenticates the publishable key a browser presents (the modal's `Stripe(pk)`): it must
+/// be a known publishable key. Any other kind of key is refused as invalid, so a secret key
+/// pasted into a web page never opens anything.
+pub async fn authenticate_publishable(app: &AppState, key: &str) -> ApiResult<Caller> {
+    let invalid = || unauthorized(format!("Invalid API Key provided: {}", mask_key(key)));
+    match key_shape(key) {
+        Some(shape) if shape.kind == KeyKind::Publishable => {}
+        _ => return Err(invalid()),
+    }
+    let hash = hash_key(key);
+    let (livemode, masked_key) = if let Some(known) = app.keys().configured.get(&hash) {
+        if known.kind != KeyKind::Publishable {
+            return Err(invalid());
+        }
+        (known.livemode, known.masked.clone())
+    } else {
+        let stored = app
+            .store()
+            .find_key_by_hash(&hash)
+            .await?
+            .ok_or_else(invalid)?;
+        if KeyKind::parse(&stored.kind) != Some(KeyKind::Publishable) {
+            return Err(invalid());
+        }
+        (stored.livemode, stored.masked)
+    };
+    Ok(Caller {
+        livemode,
+        kind: KeyKind::Publishable,
+        permissions: permissions_of(KeyKind::Publishable),
+        masked_key,
+    })
+}

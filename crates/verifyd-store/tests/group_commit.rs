@@ -62,7 +62,11 @@ async fn concurrent_transactions_commit_rollback_and_drop_independently() {
     tx.insert_session(&last).await.unwrap();
     tx.commit().await.unwrap();
     for (id, kept) in &outcomes {
-        assert_eq!(store.session(false, id).await.unwrap().is_some(), *kept, "{id}");
+        assert_eq!(
+            store.session(false, id).await.unwrap().is_some(),
+            *kept,
+            "{id}"
+        );
     }
     store.close().await;
 
@@ -70,7 +74,11 @@ async fn concurrent_transactions_commit_rollback_and_drop_independently() {
     for (id, kept) in &outcomes {
         assert_eq!(reopened.session(false, id).await.unwrap().is_some(), *kept);
     }
-    assert!(reopened.session(false, last.id.as_str()).await.unwrap().is_some());
+    assert!(reopened
+        .session(false, last.id.as_str())
+        .await
+        .unwrap()
+        .is_some());
 }
 
 #[tokio::test]
@@ -91,7 +99,15 @@ async fn a_failed_statement_undoes_only_its_own_transaction() {
     let third = session();
     tx.insert_session(&third).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(store.session(false, other.id.as_str()).await.unwrap().is_none());
-    assert!(store.session(false, third.id.as_str()).await.unwrap().is_some());
+    assert!(store
+        .session(false, other.id.as_str())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .session(false, third.id.as_str())
+        .await
+        .unwrap()
+        .is_some());
     assert!(store.session(false, s.id.as_str()).await.unwrap().is_some());
 }

@@ -1,2 +1,1231 @@
 //! The hosted flow over HTTP: links and client secrets, single use and expiry, browser
-//! binding, CSRF, uploads, consent, test outcomes and submission.
+//! binding, CSRF, uploads, consent, test outcomes and submission. A tiny cookie-keeping
+//! "browser" (no redirects followed automatically) plays the end user.
+
+use crate::common::*;
+use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+use serde_json::Value;
+use verifyd_core::session::{SessionType, CLIENT_SECRET_TTL_MILLIS, URL_TTL_MILLIS};
+use verifyd_core::submission::applicable_failures;
+
+const PARENT: &str = "http://localhost:4242";
+
+/// One page as a browser received it.
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The CSRF token of the page's forms.
+    fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker).expect("page has a form") + marker.len();
+        let end = start + self.body[start..].find('"').unwrap();
+        self.body[start..end].to_owned()
+    }
+
+    fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker).expect("field present") + marker.len();
+        let end = start + self.body[start..].find('"').unwrap();
+        self.body[start..end].to_owned()
+    }
+
+    fn has_testid(&self, id: &str) -> bool {
+        self.body.contains(&format!("data-testid=\"{id}\""))
+    }
+
+    #[track_caller]
+    fn assert_status(&self, status: u16) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+    }
+}
+
+/// A browser: its own cookies, redirects left to the test.
+struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        Self {
+            base: app.base.clone(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = if self.cookies.is_empty() {
+            request
+        } else {
+            request.header(COOKIE, self.cookie_header())
+        };
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        for set in headers.get_all(SET_COOKIE) {
+            let text = set.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != name);
+            if !value.is_empty() && !text.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        let body = response.text().await.unwrap_or_default();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(self.url(path));
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Page {
+        let request = self
+            .client
+            .post(self.url(path))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form(pairs));
+        self.send(request).await
+    }
+
+    /// A multipart post with text fields and optionally one file field named `file`.
+    async fn upload(&mut self, path: &str, fields: &[(&str, &str)], file: Option<&[u8]>) -> Page {
+        let boundary = "----verifydtestboundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some(bytes) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let request = self
+            .client
+            .post(self.url(path))
+            .header(
+                CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Follows a 303 and returns the page it leads to.
+    async fn follow(&mut self, page: &Page) -> Page {
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "body: {}", page.body);
+        let location = page.location().to_owned();
+        self.get(&location).await
+    }
+}
+
+/// A 1×1 grey PNG, built here: signature, IHDR, one stored-deflate IDAT, IEND.
+fn tiny_png() -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut c = 0xFFFF_FFFFu32;
+        for &b in data {
+            c ^= b as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        c ^ 0xFFFF_FFFF
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut out = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&1u32.to_be_bytes());
+    ihdr.extend_from_slice(&1u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    let raw = [0u8, 0x80];
+    let mut z = vec![0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF];
+    z.extend_from_slice(&raw);
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in &raw {
+        a = (a + x as u32) % 65521;
+        b = (b + a) % 65521;
+    }
+    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    chunk(&mut out, b"IDAT", &z);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// A 2×2 baseline JPEG as a browser's encoder (Chromium's canvas) wrote it.
+fn tiny_jpeg() -> Vec<u8> {
+    vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00,
+        0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xDB, 0x00, 0x43, 0x00, 0x10, 0x0B, 0x0C, 0x0E, 0x0C,
+        0x0A, 0x10, 0x0E, 0x0D, 0x0E, 0x12, 0x11, 0x10, 0x13, 0x18, 0x28, 0x1A, 0x18, 0x16, 0x16,
+        0x18, 0x31, 0x23, 0x25, 0x1D, 0x28, 0x3A, 0x33, 0x3D, 0x3C, 0x39, 0x33, 0x38, 0x37, 0x40,
+        0x48, 0x5C, 0x4E, 0x40, 0x44, 0x57, 0x45, 0x37, 0x38, 0x50, 0x6D, 0x51, 0x57, 0x5F, 0x62,
+        0x67, 0x68, 0x67, 0x3E, 0x4D, 0x71, 0x79, 0x70, 0x64, 0x78, 0x5C, 0x65, 0x67, 0x63, 0xFF,
+        0xDB, 0x00, 0x43, 0x01, 0x11, 0x12, 0x12, 0x18, 0x15, 0x18, 0x2F, 0x1A, 0x1A, 0x2F, 0x63,
+        0x42, 0x38, 0x42, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63,
+        0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63,
+        0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63,
+        0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0x63, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x00, 0x02,
+        0x00, 0x02, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xC4, 0x00,
+        0x15, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x01, 0xFF, 0xC4, 0x00, 0x14, 0x10, 0x01, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xC4, 0x00,
+        0x15, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x03, 0x05, 0xFF, 0xC4, 0x00, 0x14, 0x11, 0x01, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xDA, 0x00,
+        0x0C, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3F, 0x00, 0x80, 0x01, 0x19, 0xFF,
+        0xD9,
+    ]
+}
+
+/// A 2×2 lossy WebP (one VP8 chunk) as Chromium's encoder wrote it; the RIFF length is
+/// computed here.
+fn tiny_webp() -> Vec<u8> {
+    let vp8: &[u8] = &[
+        0x70, 0x01, 0x00, 0x9D, 0x01, 0x2A, 0x02, 0x00, 0x02, 0x00, 0x02, 0xC0, 0x4C, 0x25, 0xA0,
+        0x02, 0x74, 0x01, 0xA0, 0x00, 0x00, 0xFC, 0xCA, 0xC6, 0x13, 0x49, 0x3A, 0x3F, 0xF8, 0xB4,
+        0x3F, 0xA3, 0x0F, 0xE5, 0x6B, 0x17, 0x80, 0x00,
+    ];
+    let mut body = b"WEBPVP8 ".to_vec();
+    body.extend_from_slice(&(vp8.len() as u32).to_le_bytes());
+    body.extend_from_slice(vp8);
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+async fn spawn() -> TestApp {
+    TestApp::spawn_with(Options { run_workers: false }).await
+}
+
+async fn create(app: &TestApp, key: &str, extra: &[(&str, &str)]) -> Value {
+    let mut pairs = vec![("type", "document")];
+    pairs.extend_from_slice(extra);
+    let reply = app
+        .post(key, "/v1/identity/verification_sessions", &pairs)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
+}
+
+async fn retrieve(app: &TestApp, key: &str, id: &str) -> Value {
+    let reply = app.get(key, &session_path(id), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
+}
+
+fn url_of(session: &Value) -> String {
+    session["url"]
+        .as_str()
+        .expect("session has a url")
+        .to_owned()
+}
+
+fn id_of(session: &Value) -> String {
+    session["id"].as_str().unwrap().to_owned()
+}
+
+/// Opens `session`'s link in a new browser and returns it with the consent page.
+async fn open(app: &TestApp, session: &Value) -> (Browser, Page) {
+    let mut browser = Browser::new(app);
+    let start = browser.get(&url_of(session)).await;
+    assert_eq!(start.status, StatusCode::SEE_OTHER, "{}", start.body);
+    assert_eq!(start.location(), format!("/verify/s/{}", id_of(session)));
+    let page = browser.follow(&start).await;
+    page.assert_status(200);
+    (browser, page)
+}
+
+/// Opens the link and accepts consent; returns the first step after consent.
+async fn consented(app: &TestApp, session: &Value) -> (Browser, Page) {
+    let (mut browser, consent) = open(app, session).await;
+    let id = id_of(session);
+    let accepted = browser
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", &consent.csrf()), ("decision", "accept")],
+        )
+        .await;
+    let page = browser.follow(&accepted).await;
+    page.assert_status(200);
+    (browser, page)
+}
+
+#[tokio::test]
+async fn a_link_opens_once_binds_the_browser_and_lands_on_consent() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let mut browser = Browser::new(&app);
+    // A link checker's HEAD does not spend the link.
+    let probe = browser.client.head(url_of(&session)).send().await.unwrap();
+    assert_eq!(probe.status(), 200);
+    let start = browser.get(&url_of(&session)).await;
+    start.assert_status(303);
+    let cookie = start.header("set-cookie");
+    assert!(cookie.starts_with(&format!("verifyd_b_{id}=")), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Path=/verify;"),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("SameSite=Lax") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+
+    let consent = browser.follow(&start).await;
+    consent.assert_status(200);
+    assert!(consent.body.contains("<html lang=\"en\">"));
+    assert!(consent.has_testid("consent-accept") && consent.has_testid("consent-decline"));
+    assert!(consent.has_testid("test-mode-banner"));
+    assert!(consent.header("content-type").starts_with("text/html"));
+    let csp = consent.header("content-security-policy");
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("script-src 'self';"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(consent.header("x-content-type-options"), "nosniff");
+    assert_eq!(consent.header("referrer-policy"), "no-referrer");
+    assert_eq!(consent.header("cache-control"), "no-store");
+
+    // The same browser cannot open the link again, but is offered its own attempt back.
+    let again = browser.get(&url_of(&session)).await;
+    again.assert_status(410);
+    assert!(again.has_testid("expired-link"));
+    assert!(again.body.contains(&format!("href=\"/verify/s/{id}\"")));
+
+    // Any other browser gets the expired page for the link and for the flow.
+    let mut other = Browser::new(&app);
+    let used = other.get(&url_of(&session)).await;
+    used.assert_status(410);
+    assert!(used.body.contains("This link has expired"));
+    assert!(!used.has_testid("expired-link"));
+    let flow = other.get(&format!("/verify/s/{id}")).await;
+    flow.assert_status(410);
+    assert!(flow.body.contains("This link has expired"));
+}
+
+#[tokio::test]
+async fn another_browser_cannot_post_into_an_opened_flow() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (_owner, consent) = open(&app, &session).await;
+    let mut other = Browser::new(&app);
+    let post = other
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", &consent.csrf()), ("decision", "decline")],
+        )
+        .await;
+    post.assert_status(410);
+    let after = retrieve(&app, SK_TEST, &id).await;
+    assert_eq!(after["status"], "requires_input");
+    assert!(after["last_error"].is_null());
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_links_get_the_same_expired_page() {
+    let app = spawn().await;
+    let mut browser = Browser::new(&app);
+    for path in [
+        "/verify/start/doesnotexist0000000000000000000000000000",
+        "/verify/start/bad%20token",
+        "/verify/s/vs_unknown",
+        "/verify/s/not-a-session",
+    ] {
+        let page = browser.get(path).await;
+        page.assert_status(410);
+        assert!(page.body.contains("This link has expired"), "{path}");
+    }
+    let missing = browser.get("/verify/nothing/here").await;
+    missing.assert_status(404);
+    assert!(missing.header("content-type").starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn a_link_older_than_48_hours_is_expired() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    app.clock.advance_millis(URL_TTL_MILLIS - 1000);
+    let fresh = create(&app, SK_TEST, &[]).await;
+    let (_b, _) = open(&app, &fresh).await;
+    app.clock.advance_millis(1000);
+    let mut browser = Browser::new(&app);
+    let page = browser.get(&url_of(&session)).await;
+    page.assert_status(410);
+    assert!(page.body.contains("This link has expired"));
+    // Retrieving mints a new link that works.
+    let renewed = retrieve(&app, SK_TEST, &id_of(&session)).await;
+    assert_ne!(url_of(&renewed), url_of(&session));
+    open(&app, &renewed).await;
+}
+
+#[tokio::test]
+async fn links_of_sessions_no_longer_waiting_for_input_are_expired() {
+    let app = spawn().await;
+    let canceled = create(&app, SK_TEST, &[]).await;
+    let reply = app
+        .post(
+            SK_TEST,
+            &format!("{}/cancel", session_path(&id_of(&canceled))),
+            &[],
+        )
+        .await;
+    assert_eq!(reply.body["status"], "canceled");
+    let mut browser = Browser::new(&app);
+    let page = browser.get(&url_of(&canceled)).await;
+    page.assert_status(410);
+    assert!(page.body.contains("This link has expired"));
+
+    // Opened, then canceled through the API: the open flow closes too.
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (mut browser, consent) = open(&app, &session).await;
+    app.post(SK_TEST, &format!("{}/cancel", session_path(&id)), &[])
+        .await;
+    browser
+        .get(&format!("/verify/s/{id}"))
+        .await
+        .assert_status(410);
+    browser
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", &consent.csrf()), ("decision", "accept")],
+        )
+        .await
+        .assert_status(410);
+}
+
+#[tokio::test]
+async fn an_opened_link_attempt_ends_48_hours_after_it_was_opened() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (mut browser, _) = open(&app, &session).await;
+    app.clock.advance_millis(URL_TTL_MILLIS);
+    browser
+        .get(&format!("/verify/s/{id}"))
+        .await
+        .assert_status(410);
+}
+
+/// Opens the modal for `client_secret` the way the drop-in's iframe does.
+async fn open_modal(app: &TestApp, key: &str, client_secret: &str) -> (Browser, Page) {
+    let mut browser = Browser::new(app);
+    let boot = browser.get("/verify/modal").await;
+    boot.assert_status(200);
+    assert!(boot
+        .header("content-security-policy")
+        .contains("frame-ancestors *"));
+    let nonce = boot.hidden("nonce");
+    let opened = browser
+        .post(
+            "/verify/modal/open",
+            &[
+                ("nonce", &nonce),
+                ("client_secret", client_secret),
+                ("key", key),
+                ("parent_origin", PARENT),
+            ],
+        )
+        .await;
+    (browser, opened)
+}
+
+#[tokio::test]
+async fn a_client_secret_opens_the_modal_once_and_the_flow_answers_only_its_parent() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let secret = session["client_secret"].as_str().unwrap();
+    let (mut browser, opened) = open_modal(&app, PK_TEST, secret).await;
+    opened.assert_status(303);
+    assert_eq!(opened.location(), format!("/verify/s/{id}"));
+    let flow = browser.follow(&opened).await;
+    flow.assert_status(200);
+    assert!(flow.body.contains("data-channel=\"modal\""));
+    assert!(flow
+        .body
+        .contains(&format!("data-parent-origin=\"{PARENT}\"")));
+    assert!(flow
+        .header("content-security-policy")
+        .ends_with(&format!("frame-ancestors {PARENT}")));
+    assert!(flow.has_testid("consent-accept"));
+
+    // Single use: the same secret cannot open it again, in any browser.
+    let (_, again) = open_modal(&app, PK_TEST, secret).await;
+    again.assert_status(410);
+    assert!(again.body.contains("data-error-code=\"session_expired\""));
+
+    // Declining in the modal hands consent_declined to the parent.
+    let declined = browser
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", &flow.csrf()), ("decision", "decline")],
+        )
+        .await;
+    assert_eq!(
+        declined.location(),
+        format!("/verify/s/{id}/end/declined?via=modal")
+    );
+    let end = browser.follow(&declined).await;
+    end.assert_status(200);
+    assert!(end.body.contains("data-error-code=\"consent_declined\""));
+    assert!(end
+        .body
+        .contains(&format!("data-parent-origin=\"{PARENT}\"")));
+}
+
+#[tokio::test]
+async fn a_client_secret_expires_after_24_hours() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    app.clock.advance_millis(CLIENT_SECRET_TTL_MILLIS);
+    let (_, opened) = open_modal(&app, PK_TEST, session["client_secret"].as_str().unwrap()).await;
+    opened.assert_status(410);
+    assert!(opened.body.contains("data-error-code=\"session_expired\""));
+    // The link (48 h) still works.
+    open(&app, &session).await;
+}
+
+#[tokio::test]
+async fn the_modal_needs_a_publishable_key_of_the_sessions_mode_and_its_nonce() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let secret = session["client_secret"].as_str().unwrap();
+    for key in [
+        "pk_test_unknown0000000000000000",
+        SK_TEST,
+        "",
+        "pk_test_a\"><script>",
+    ] {
+        let (_, page) = open_modal(&app, key, secret).await;
+        page.assert_status(401);
+        assert!(page
+            .body
+            .contains("data-error-code=\"invalid_publishable_key\""));
+        assert!(!page.body.contains(SK_TEST));
+    }
+    let live = create(&app, SK_LIVE, &[]).await;
+    let (_, page) = open_modal(&app, PK_TEST, live["client_secret"].as_str().unwrap()).await;
+    page.assert_status(401);
+    assert!(page.body.contains("test mode key"));
+
+    // Without the bootstrap nonce cookie (a cross-site form post), nothing opens.
+    let mut stranger = Browser::new(&app);
+    let forged = stranger
+        .post(
+            "/verify/modal/open",
+            &[
+                ("nonce", "guess"),
+                ("client_secret", secret),
+                ("key", PK_TEST),
+                ("parent_origin", PARENT),
+            ],
+        )
+        .await;
+    forged.assert_status(403);
+    // None of these spent the secret.
+    let (_, ok) = open_modal(&app, PK_TEST, secret).await;
+    ok.assert_status(303);
+}
+
+#[tokio::test]
+async fn forms_without_the_right_csrf_token_are_refused_and_change_nothing() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (mut browser, consent) = open(&app, &session).await;
+    for pairs in [
+        vec![("decision", "accept")],
+        vec![("csrf_token", "wrong"), ("decision", "accept")],
+        vec![("csrf_token", ""), ("decision", "decline")],
+    ] {
+        let page = browser
+            .post(&format!("/verify/s/{id}/consent"), &pairs)
+            .await;
+        page.assert_status(403);
+        assert!(page.has_testid("forbidden"));
+    }
+    let outcome = browser
+        .post(
+            &format!("/verify/s/{id}/test-outcome"),
+            &[("csrf_token", "wrong"), ("outcome", "verified")],
+        )
+        .await;
+    outcome.assert_status(403);
+    let upload = browser
+        .upload(
+            &format!("/verify/s/{id}/image/front"),
+            &[("csrf_token", "nope")],
+            Some(&tiny_png()),
+        )
+        .await;
+    upload.assert_status(403);
+    // Still on consent, session untouched.
+    let page = browser.get(&format!("/verify/s/{id}")).await;
+    assert!(page.has_testid("consent-accept"));
+    assert_eq!(page.csrf(), consent.csrf());
+    let after = retrieve(&app, SK_TEST, &id).await;
+    assert_eq!(after["status"], "requires_input");
+    assert!(after["last_error"].is_null());
+}
+
+#[tokio::test]
+async fn declining_consent_leaves_requires_input_with_consent_declined_and_a_fresh_url() {
+    let app = spawn().await;
+    let session = create(
+        &app,
+        SK_TEST,
+        &[("return_url", "https://shop.example.com/done")],
+    )
+    .await;
+    let id = id_of(&session);
+    let (mut browser, consent) = open(&app, &session).await;
+    let declined = browser
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", &consent.csrf()), ("decision", "decline")],
+        )
+        .await;
+    declined.assert_status(303);
+    assert_eq!(
+        declined.location(),
+        format!("/verify/s/{id}/end/declined?via=link")
+    );
+    let end = browser.follow(&declined).await;
+    end.assert_status(200);
+    assert!(end.has_testid("declined"));
+    assert!(end.body.contains("href=\"https://shop.example.com/done\""));
+    let after = retrieve(&app, SK_TEST, &id).await;
+    assert_eq!(after["status"], "requires_input");
+    assert_eq!(after["last_error"]["code"], "consent_declined");
+    assert!(after["url"].is_string());
+    assert_ne!(after["url"], session["url"]);
+    // The attempt is over: the old flow is gone for this browser too.
+    browser
+        .get(&format!("/verify/s/{id}"))
+        .await
+        .assert_status(410);
+}
+
+#[tokio::test]
+async fn a_test_outcome_submits_at_once_and_processing_verifies_with_a_report() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (mut browser, step) = consented(&app, &session).await;
+    assert!(step.has_testid("test-outcome-verified"));
+    assert!(step.has_testid("test-outcome-verified_delayed"));
+    let submitted = browser
+        .post(
+            &format!("/verify/s/{id}/test-outcome"),
+            &[("csrf_token", &step.csrf()), ("outcome", "verified")],
+        )
+        .await;
+    assert_eq!(
+        submitted.location(),
+        format!("/verify/s/{id}/end/submitted?via=link")
+    );
+    let end = browser.follow(&submitted).await;
+    assert!(end.has_testid("submitted"));
+    assert_eq!(retrieve(&app, SK_TEST, &id).await["status"], "processing");
+    app.drain_jobs().await;
+    let done = retrieve(&app, SK_TEST, &id).await;
+    assert_eq!(done["status"], "verified");
+    let report_id = done["last_verification_report"].as_str().unwrap();
+    let report = app
+        .get(
+            SK_TEST,
+            &format!("/v1/identity/verification_reports/{report_id}"),
+            &[],
+        )
+        .await;
+    assert_eq!(report.body["document"]["status"], "verified");
+}
+
+#[tokio::test]
+async fn verified_delayed_stays_processing_for_a_few_seconds() {
+    let app = spawn().await;
+    let session = create(
+        &app,
+        SK_TEST,
+        &[("return_url", "https://shop.example.com/done?order=7")],
+    )
+    .await;
+    let id = id_of(&session);
+    let (mut browser, step) = consented(&app, &session).await;
+    assert!(step
+        .header("content-security-policy")
+        .contains("form-action 'self' https://shop.example.com;"));
+    let submitted = browser
+        .post(
+            &format!("/verify/s/{id}/test-outcome"),
+            &[
+                ("csrf_token", &step.csrf()),
+                ("outcome", "verified_delayed"),
+            ],
+        )
+        .await;
+    submitted.assert_status(303);
+    assert_eq!(
+        submitted.location(),
+        "https://shop.example.com/done?order=7"
+    );
+    app.drain_jobs().await;
+    assert_eq!(retrieve(&app, SK_TEST, &id).await["status"], "processing");
+    app.clock.advance_seconds(5);
+    app.drain_jobs().await;
+    assert_eq!(retrieve(&app, SK_TEST, &id).await["status"], "verified");
+}
+
+#[tokio::test]
+async fn each_applicable_failure_ends_in_requires_input_with_its_code() {
+    let app = spawn().await;
+    let options = [
+        ("options[document][require_matching_selfie]", "true"),
+        ("options[document][require_id_number]", "true"),
+    ];
+    let codes = applicable_failures(SessionType::Document, true, true);
+    assert_eq!(codes.len(), 10);
+    for code in codes {
+        let session = create(&app, SK_TEST, &options).await;
+        let id = id_of(&session);
+        let (mut browser, step) = consented(&app, &session).await;
+        let testid = format!("test-outcome-{}", code.as_str());
+        assert!(step.has_testid(&testid), "{testid}");
+        let submitted = browser
+            .post(
+                &format!("/verify/s/{id}/test-outcome"),
+                &[("csrf_token", &step.csrf()), ("outcome", code.as_str())],
+            )
+            .await;
+        submitted.assert_status(303);
+        app.drain_jobs().await;
+        let done = retrieve(&app, SK_TEST, &id).await;
+        assert_eq!(done["status"], "requires_input");
+        assert_eq!(done["last_error"]["code"], code.as_str());
+    }
+}
+
+#[tokio::test]
+async fn only_the_failures_that_apply_to_a_session_are_offered_and_accepted() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (mut browser, step) = consented(&app, &session).await;
+    assert!(step.has_testid("test-outcome-document_expired"));
+    assert!(!step.has_testid("test-outcome-selfie_face_mismatch"));
+    assert!(!step.has_testid("test-outcome-id_number_mismatch"));
+    let refused = browser
+        .post(
+            &format!("/verify/s/{id}/test-outcome"),
+            &[
+                ("csrf_token", &step.csrf()),
+                ("outcome", "selfie_face_mismatch"),
+            ],
+        )
+        .await;
+    refused.assert_status(400);
+    assert_eq!(
+        retrieve(&app, SK_TEST, &id).await["status"],
+        "requires_input"
+    );
+}
+
+/// Walks the real upload path of a document session: type, front, back, selfie.
+async fn upload_documents(browser: &mut Browser, id: &str, first: &Page, live: bool) {
+    let csrf = first.csrf();
+    if first.has_testid("document-type-id_card") {
+        let chosen = browser
+            .post(
+                &format!("/verify/s/{id}/document-type"),
+                &[("csrf_token", &csrf), ("document_type", "id_card")],
+            )
+            .await;
+        chosen.assert_status(303);
+    }
+    let mut fields = vec![("csrf_token", csrf.as_str())];
+    if live {
+        fields.push(("capture_source", "camera"));
+    }
+    for (slot, image) in [
+        ("front", tiny_png()),
+        ("back", tiny_jpeg()),
+        ("selfie", tiny_webp()),
+    ] {
+        let page = browser.get(&format!("/verify/s/{id}")).await;
+        assert!(
+            page.has_testid(&format!("upload-{slot}")),
+            "expected {slot} step"
+        );
+        let uploaded = browser
+            .upload(
+                &format!("/verify/s/{id}/image/{slot}"),
+                &fields,
+                Some(&image),
+            )
+            .await;
+        assert_eq!(
+            uploaded.status,
+            StatusCode::SEE_OTHER,
+            "{slot}: {}",
+            uploaded.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_upload_path_stores_files_and_the_report_lists_them() {
+    let app = spawn().await;
+    let session = create(
+        &app,
+        SK_TEST,
+        &[("options[document][require_matching_selfie]", "true")],
+    )
+    .await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    upload_documents(&mut browser, &id, &first, false).await;
+    let review = browser.get(&format!("/verify/s/{id}")).await;
+    assert!(review.has_testid("submit"));
+    // The review shows the images back, to this browser only.
+    let image = browser.get(&format!("/verify/s/{id}/image/back")).await;
+    image.assert_status(200);
+    assert_eq!(image.header("content-type"), "image/jpeg");
+    let mut other = Browser::new(&app);
+    other
+        .get(&format!("/verify/s/{id}/image/back"))
+        .await
+        .assert_status(410);
+
+    let submitted = browser
+        .post(
+            &format!("/verify/s/{id}/submit"),
+            &[("csrf_token", &review.csrf())],
+        )
+        .await;
+    assert_eq!(
+        submitted.location(),
+        format!("/verify/s/{id}/end/submitted?via=link")
+    );
+    app.drain_jobs().await;
+    let done = retrieve(&app, SK_TEST, &id).await;
+    assert_eq!(done["status"], "verified");
+    let report_id = done["last_verification_report"].as_str().unwrap();
+    let report = app
+        .get(
+            SK_TEST,
+            &format!("/v1/identity/verification_reports/{report_id}"),
+            &[],
+        )
+        .await
+        .body;
+    let files: Vec<String> = report["document"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(files.len(), 2, "{report}");
+    assert_eq!(report["document"]["type"], "id_card");
+    assert_eq!(report["selfie"]["document"], files[0].as_str());
+    let selfie = report["selfie"]["selfie"].as_str().unwrap().to_owned();
+    for (file_id, file_type, bytes) in [
+        (&files[0], "png", tiny_png()),
+        (&files[1], "jpg", tiny_jpeg()),
+        (&selfie, "webp", tiny_webp()),
+    ] {
+        assert!(
+            file_id.starts_with("file_") && file_id.len() == 29,
+            "{file_id}"
+        );
+        let (record, contents) = app
+            .state
+            .store()
+            .file(false, file_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.file_type, file_type);
+        assert_eq!(record.purpose, "identity_document");
+        assert_eq!(record.verification_session, id);
+        assert_eq!(contents.unwrap(), bytes);
+    }
+}
+
+#[tokio::test]
+async fn missing_oversized_wrong_format_and_truncated_images_are_refused_clearly() {
+    let app = spawn().await;
+    let session = create(
+        &app,
+        SK_TEST,
+        &[("options[document][allowed_types][]", "passport")],
+    )
+    .await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    assert!(first.body.contains("Photo page of your passport"));
+    let csrf = first.csrf();
+    let path = format!("/verify/s/{id}/image/front");
+    let fields = [("csrf_token", csrf.as_str())];
+
+    let missing = browser.upload(&path, &fields, None).await;
+    missing.assert_status(422);
+    assert!(missing
+        .body
+        .contains("Choose an image of the photo page of your passport."));
+    let empty = browser.upload(&path, &fields, Some(b"")).await;
+    empty.assert_status(422);
+
+    let mut big = tiny_jpeg();
+    big.resize(10 * 1024 * 1024 + 1, 0);
+    let oversized = browser.upload(&path, &fields, Some(&big)).await;
+    oversized.assert_status(413);
+    assert!(oversized.body.contains("larger than 10 MB"));
+
+    let gif = browser
+        .upload(&path, &fields, Some(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"))
+        .await;
+    gif.assert_status(422);
+    assert!(gif.body.contains("not a JPEG, PNG or WebP image"));
+
+    for truncated in [
+        tiny_png()[..40].to_vec(),
+        tiny_jpeg()[..200].to_vec(),
+        tiny_webp()[..30].to_vec(),
+    ] {
+        let page = browser.upload(&path, &fields, Some(&truncated)).await;
+        page.assert_status(422);
+        assert!(page.body.contains("could not be read"), "{}", page.body);
+        assert!(page.body.contains("aria-invalid=\"true\""));
+    }
+    // Nothing was stored: still on the front step, and a good image then works.
+    let page = browser.get(&format!("/verify/s/{id}")).await;
+    assert!(page.has_testid("upload-front"));
+    let ok = browser.upload(&path, &fields, Some(&tiny_jpeg())).await;
+    ok.assert_status(303);
+    let review = browser.get(&format!("/verify/s/{id}")).await;
+    assert!(review.has_testid("submit"), "a passport has no back");
+}
+
+#[tokio::test]
+async fn live_capture_sessions_refuse_plain_uploads() {
+    let app = spawn().await;
+    let session = create(
+        &app,
+        SK_TEST,
+        &[("options[document][require_live_capture]", "true")],
+    )
+    .await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    let csrf = first.csrf();
+    browser
+        .post(
+            &format!("/verify/s/{id}/document-type"),
+            &[("csrf_token", &csrf), ("document_type", "driving_license")],
+        )
+        .await
+        .assert_status(303);
+    let front = browser.get(&format!("/verify/s/{id}")).await;
+    assert!(front.body.contains("data-camera"));
+    let plain = browser
+        .upload(
+            &format!("/verify/s/{id}/image/front"),
+            &[("csrf_token", &csrf)],
+            Some(&tiny_jpeg()),
+        )
+        .await;
+    plain.assert_status(422);
+    assert!(plain
+        .body
+        .contains("needs a photo taken with your device's camera"));
+    let camera = browser
+        .upload(
+            &format!("/verify/s/{id}/image/front"),
+            &[("csrf_token", &csrf), ("capture_source", "camera")],
+            Some(&tiny_jpeg()),
+        )
+        .await;
+    camera.assert_status(303);
+}
+
+#[tokio::test]
+async fn no_camera_ends_the_attempt_with_device_not_supported() {
+    let app = spawn().await;
+    let session = create(
+        &app,
+        SK_TEST,
+        &[("options[document][require_live_capture]", "true")],
+    )
+    .await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    let ended = browser
+        .post(
+            &format!("/verify/s/{id}/camera-unavailable"),
+            &[("csrf_token", &first.csrf())],
+        )
+        .await;
+    assert_eq!(
+        ended.location(),
+        format!("/verify/s/{id}/end/device-unsupported?via=link")
+    );
+    let after = retrieve(&app, SK_TEST, &id).await;
+    assert_eq!(after["status"], "requires_input");
+    assert_eq!(after["last_error"]["code"], "device_not_supported");
+}
+
+#[tokio::test]
+async fn submitting_before_every_step_is_done_is_refused() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    let early = browser
+        .post(
+            &format!("/verify/s/{id}/submit"),
+            &[("csrf_token", &first.csrf())],
+        )
+        .await;
+    early.assert_status(422);
+    assert!(early.body.contains("Complete this step before you submit."));
+    assert_eq!(
+        retrieve(&app, SK_TEST, &id).await["status"],
+        "requires_input"
+    );
+}
+
+#[tokio::test]
+async fn live_mode_has_no_test_shortcuts_and_ends_in_document_unverified_other() {
+    let app = spawn().await;
+    let session = create(&app, SK_LIVE, &[]).await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    assert!(!first.has_testid("test-mode-banner"));
+    assert!(!first.has_testid("test-outcome-verified"));
+    let shortcut = browser
+        .post(
+            &format!("/verify/s/{id}/test-outcome"),
+            &[("csrf_token", &first.csrf()), ("outcome", "verified")],
+        )
+        .await;
+    shortcut.assert_status(400);
+    let csrf = first.csrf();
+    browser
+        .post(
+            &format!("/verify/s/{id}/document-type"),
+            &[("csrf_token", &csrf), ("document_type", "id_card")],
+        )
+        .await
+        .assert_status(303);
+    for slot in ["front", "back"] {
+        browser
+            .upload(
+                &format!("/verify/s/{id}/image/{slot}"),
+                &[("csrf_token", &csrf)],
+                Some(&tiny_jpeg()),
+            )
+            .await
+            .assert_status(303);
+    }
+    browser
+        .post(&format!("/verify/s/{id}/submit"), &[("csrf_token", &csrf)])
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+    let done = retrieve(&app, SK_LIVE, &id).await;
+    assert_eq!(done["status"], "requires_input");
+    assert_eq!(done["last_error"]["code"], "document_unverified_other");
+}
+
+#[tokio::test]
+async fn id_number_sessions_ask_for_name_birth_date_and_number() {
+    let app = spawn().await;
+    let reply = app
+        .post(
+            SK_TEST,
+            "/v1/identity/verification_sessions",
+            &[("type", "id_number")],
+        )
+        .await;
+    let session = reply.body;
+    let id = id_of(&session);
+    let (mut browser, details) = consented(&app, &session).await;
+    assert!(details.has_testid("first-name") && details.has_testid("dob-year"));
+    let csrf = details.csrf();
+    let path = format!("/verify/s/{id}/details");
+    let bad = browser
+        .post(
+            &path,
+            &[
+                ("csrf_token", &csrf),
+                ("first_name", "Jenny"),
+                ("last_name", ""),
+                ("dob_day", "31"),
+                ("dob_month", "2"),
+                ("dob_year", "1990"),
+                ("id_number", "000-00-0000"),
+            ],
+        )
+        .await;
+    bad.assert_status(422);
+    assert!(bad.body.contains("Enter your last name."));
+    assert!(bad.body.contains("Enter a real date of birth"));
+    assert!(
+        bad.body.contains("value=\"Jenny\""),
+        "typed values are kept"
+    );
+    let good = browser
+        .post(
+            &path,
+            &[
+                ("csrf_token", &csrf),
+                ("first_name", "Jenny"),
+                ("last_name", "Rosen"),
+                ("dob_day", "17"),
+                ("dob_month", "5"),
+                ("dob_year", "1990"),
+                ("id_number", "000-00-0000"),
+            ],
+        )
+        .await;
+    good.assert_status(303);
+    let review = browser.follow(&good).await;
+    assert!(review.body.contains("17 May 1990"));
+    assert!(review.body.contains("•••••••0000"));
+    browser
+        .post(&format!("/verify/s/{id}/submit"), &[("csrf_token", &csrf)])
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+    let done = retrieve(&app, SK_TEST, &id).await;
+    assert_eq!(done["status"], "verified");
+}
+
+#[tokio::test]
+async fn the_drop_in_and_assets_are_served_by_verifyd() {
+    let app = spawn().await;
+    let mut browser = Browser::new(&app);
+    for path in ["/v3/", "/v3"] {
+        let js = browser.get(path).await;
+        js.assert_status(200);
+        assert!(js.header("content-type").starts_with("text/javascript"));
+        assert_eq!(js.header("cross-origin-resource-policy"), "cross-origin");
+        assert!(js.body.contains("verifyIdentity"));
+    }
+    let css = browser.get("/verify/assets/style.css").await;
+    css.assert_status(200);
+    assert!(css.header("content-type").starts_with("text/css"));
+    assert_eq!(css.header("x-content-type-options"), "nosniff");
+    browser
+        .get("/verify/assets/../../Cargo.toml")
+        .await
+        .assert_status(404);
+}
+
+#[tokio::test]
+async fn going_back_to_a_done_step_keeps_its_image_unless_replaced() {
+    let app = spawn().await;
+    let session = create(
+        &app,
+        SK_TEST,
+        &[("options[document][allowed_types][]", "id_card")],
+    )
+    .await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    let csrf = first.csrf();
+    assert!(first.body.contains("Front of your ID card"));
+    let front = format!("/verify/s/{id}/image/front");
+    browser
+        .upload(&front, &[("csrf_token", &csrf)], Some(&tiny_png()))
+        .await
+        .assert_status(303);
+    let back = browser.get(&format!("/verify/s/{id}")).await;
+    assert!(back.has_testid("upload-back") && back.has_testid("back"));
+    let again = browser.get(&format!("/verify/s/{id}?step=front")).await;
+    assert!(again.has_testid("upload-front") && again.has_testid("keep-image"));
+    // A step not reached yet cannot be jumped to.
+    let jump = browser.get(&format!("/verify/s/{id}?step=review")).await;
+    assert!(jump.has_testid("upload-back"));
+    // Continuing without a new file keeps the image.
+    browser
+        .upload(&front, &[("csrf_token", &csrf)], None)
+        .await
+        .assert_status(303);
+    let image = browser.get(&format!("/verify/s/{id}/image/front")).await;
+    assert_eq!(image.header("content-type"), "image/png");
+    assert_eq!(image.header("cross-origin-resource-policy"), "same-origin");
+}

@@ -1,0 +1,190 @@
+//! `POST /verify/s/{session}/image/{slot}`: one document or selfie image, as a multipart
+//! form (`csrf_token`, `file`, and `capture_source=camera` when the page's camera took it).
+//!
+//! The file is read under a 10 MB cap (the rest of an oversized body is drained, not kept),
+//! recognised by its bytes (see `images`), and stored as a File row of the session in the
+//! same transaction that points the attempt's submission at it. When the session requires
+//! live capture, files without the camera marker are refused. Image bytes are never logged.
+
+use super::flow::{attempt_mut, begin, render_step, Problem};
+use super::images::{self, ImageError, ImageFormat, MAX_IMAGE_BYTES};
+use super::steps::{FlowPlan, Slot};
+use super::{respond, valid_session_id, PageError};
+use crate::app::AppState;
+use axum::extract::multipart::MultipartError;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use verifyd_core::random_base62;
+use verifyd_core::session::DocumentType;
+use verifyd_store::FileRecord;
+
+/// What the upload form carried.
+#[derive(Default)]
+struct UploadForm {
+    csrf_token: Option<String>,
+    from_camera: bool,
+    file: Vec<u8>,
+    file_too_large: bool,
+}
+
+/// Longest text field accepted in the upload form.
+const MAX_TEXT_FIELD: usize = 256;
+
+fn read_error(error: MultipartError) -> PageError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        PageError::TooLarge
+    } else {
+        PageError::BadRequest
+    }
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<UploadForm, PageError> {
+    let mut form = UploadForm::default();
+    while let Some(mut field) = multipart.next_field().await.map_err(read_error)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            // Keep at most MAX_IMAGE_BYTES; drain the rest so the client gets our answer.
+            while let Some(chunk) = field.chunk().await.map_err(read_error)? {
+                if form.file_too_large || form.file.len() + chunk.len() > MAX_IMAGE_BYTES {
+                    form.file_too_large = true;
+                    form.file = Vec::new();
+                } else {
+                    form.file.extend_from_slice(&chunk);
+                }
+            }
+            continue;
+        }
+        let mut text = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(read_error)? {
+            if text.len() + chunk.len() > MAX_TEXT_FIELD {
+                return Err(PageError::BadRequest);
+            }
+            text.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(text).map_err(|_| PageError::BadRequest)?;
+        match name.as_str() {
+            "csrf_token" => form.csrf_token = Some(text),
+            "capture_source" => form.from_camera = text == "camera",
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+fn problem_text(error: ImageError, slot: Slot, document: Option<DocumentType>) -> String {
+    match error {
+        ImageError::Missing => match slot {
+            Slot::Front if document == Some(DocumentType::Passport) => {
+                "Choose an image of the photo page of your passport.".to_owned()
+            }
+            Slot::Front => "Choose an image of the front of your document.".to_owned(),
+            Slot::Back => "Choose an image of the back of your document.".to_owned(),
+            Slot::Selfie => "Choose a photo of your face.".to_owned(),
+        },
+        ImageError::TooLarge => "The image is larger than 10 MB. Choose a smaller image, or take the photo again at a lower resolution.".to_owned(),
+        ImageError::UnsupportedFormat => "This file is not a JPEG, PNG or WebP image. Choose a photo in one of those formats.".to_owned(),
+        ImageError::Unreadable(format) => {
+            let name = match format {
+                ImageFormat::Jpeg => "JPEG",
+                ImageFormat::Png => "PNG",
+                ImageFormat::Webp => "WebP",
+            };
+            format!("This {name} image could not be read: it may be damaged or only partly uploaded. Choose the image again, or take a new photo.")
+        }
+    }
+}
+
+/// Message when a plain file arrives for a session that requires live capture.
+pub const LIVE_CAPTURE_REQUIRED: &str = "This verification needs a photo taken with your device's camera on this page. Uploaded files are not accepted.";
+
+pub async fn upload(
+    State(app): State<AppState>,
+    Path((id, slot)): Path<(String, String)>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    respond(
+        async {
+            if !valid_session_id(&id) {
+                return Err(PageError::NotFound);
+            }
+            let slot = Slot::parse(&slot).ok_or(PageError::NotFound)?;
+            let multipart = multipart.map_err(|_| PageError::BadRequest)?;
+            let form = read_form(multipart).await?;
+            // Checked before the write transaction so that it stays short.
+            let verdict = if form.file_too_large {
+                Err(ImageError::TooLarge)
+            } else {
+                images::validate(&form.file)
+            };
+            let (mut tx, mut session, visit) =
+                begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+            let plan = FlowPlan::for_session(&session);
+            let attempt = attempt_mut(&mut session);
+            if !plan.reachable(slot.step(), attempt) {
+                return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
+            }
+            if verdict == Err(ImageError::Missing) && slot.file(&attempt.submission).is_some() {
+                // Back on a step already done, continuing without a new image: keep it.
+                return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
+            }
+            let refusal = if plan.live_capture && !form.from_camera {
+                Some((
+                    LIVE_CAPTURE_REQUIRED.to_owned(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ))
+            } else {
+                verdict.err().map(|error| {
+                    let status = if error == ImageError::TooLarge {
+                        StatusCode::PAYLOAD_TOO_LARGE
+                    } else {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    };
+                    (
+                        problem_text(error, slot, plan.document_type(&attempt.submission)),
+                        status,
+                    )
+                })
+            };
+            if let Some((message, status)) = refusal {
+                let attempt = attempt.clone();
+                drop(tx);
+                return Ok(render_step(
+                    &session,
+                    &attempt,
+                    visit.parent_origin.as_deref(),
+                    slot.step(),
+                    Problem::Message(message),
+                    status,
+                ));
+            }
+            let format = verdict.map_err(|_| PageError::Internal)?;
+            let record = FileRecord {
+                id: format!("file_{}", random_base62(24)),
+                livemode: session.livemode,
+                created: app.clock().now_seconds(),
+                purpose: "identity_document".to_owned(),
+                file_type: format.file_type().to_owned(),
+                size: form.file.len() as i64,
+                verification_session: session.id.as_str().to_owned(),
+            };
+            tx.insert_file(&record, &form.file).await?;
+            let attempt = attempt_mut(&mut session);
+            let submission = &mut attempt.submission;
+            let others_given = [Slot::Front, Slot::Back, Slot::Selfie]
+                .into_iter()
+                .filter(|s| *s != slot)
+                .any(|s| s.file(submission).is_some());
+            // Live capture holds only if every image of the submission came from the camera.
+            submission.live_capture =
+                form.from_camera && (!others_given || submission.live_capture);
+            *slot.file_mut(submission) = Some(record.id);
+            tx.update_session(&session).await?;
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("/verify/s/{id}")).into_response())
+        }
+        .await,
+    )
+}

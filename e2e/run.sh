@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Browser tests of the hosted verification flow and the /v3/ drop-in.
+#
+#   VERIFYD_BIN   the verifyd binary to test (default: <repo>/target/debug/verifyd); this
+#                 script builds nothing
+#   extra args are passed to `node --test`, e.g.  bash e2e/run.sh --test-name-pattern=modal
+#
+# Installs Debian's chromium if /usr/bin/chromium is missing, installs playwright-core from
+# the lockfile, starts verifyd on a free port with fixed keys and a fresh SQLite file, runs
+# the tests (node's built-in runner, one file at a time), and stops verifyd. Screenshots of
+# every step land in e2e/artifacts/.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+bin="${VERIFYD_BIN:-$repo/target/debug/verifyd}"
+
+if [ ! -x "$bin" ]; then
+  echo "e2e: no verifyd binary at $bin (build it first: cargo build --bin verifyd)" >&2
+  exit 1
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing chromium (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+
+cd "$here"
+if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> npm ci (playwright-core)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/verifyd-e2e.XXXXXX")"
+mkdir -p "$here/artifacts"
+port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+
+# Fixed keys for this run only (never used anywhere else).
+export VERIFYD_E2E_SK_TEST="sk_test_e2e0000000000000000000001"
+export VERIFYD_E2E_SK_LIVE="sk_live_e2e0000000000000000000001"
+export VERIFYD_E2E_PK_TEST="pk_test_e2e0000000000000000000001"
+export VERIFYD_E2E_PK_LIVE="pk_live_e2e0000000000000000000001"
+export VERIFYD_E2E_URL="http://127.0.0.1:$port"
+export VERIFYD_E2E_ARTIFACTS="$here/artifacts"
+
+VERIFYD_API_KEYS="$VERIFYD_E2E_SK_TEST,$VERIFYD_E2E_SK_LIVE,$VERIFYD_E2E_PK_TEST,$VERIFYD_E2E_PK_LIVE" \
+RUST_LOG="${RUST_LOG:-warn}" \
+  "$bin" serve --listen "127.0.0.1:$port" --database "sqlite://$work/verifyd.db" \
+  >"$work/verifyd.log" 2>&1 &
+verifyd_pid=$!
+
+stop() {
+  kill "$verifyd_pid" 2>/dev/null || true
+  wait "$verifyd_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap stop EXIT
+
+ready=""
+for _ in $(seq 1 100); do
+  if node -e "fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" "$VERIFYD_E2E_URL/"; then
+    ready=1
+    break
+  fi
+  if ! kill -0 "$verifyd_pid" 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+if [ -z "$ready" ]; then
+  echo "e2e: verifyd did not start; its log:" >&2
+  cat "$work/verifyd.log" >&2
+  exit 1
+fi
+
+echo "==> browser tests against $VERIFYD_E2E_URL"
+status=0
+node --test --test-concurrency=1 "$@" tests/*.test.mjs || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "e2e: verifyd log (last 50 lines):" >&2
+  tail -n 50 "$work/verifyd.log" >&2
+fi
+exit "$status"
