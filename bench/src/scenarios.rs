@@ -132,6 +132,17 @@ pub async fn seed(database: &str, count: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// Peak resident set size (VmHWM) of a process so far, in MB.
+fn peak_rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
 /// A verifyd child process.
 pub struct Verifyd {
     child: Child,
@@ -184,14 +195,7 @@ impl Verifyd {
 
     /// Peak resident set size so far, in MB.
     pub fn peak_rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map(|kb| kb / 1024.0)
-            .unwrap_or(0.0)
+        peak_rss_mb(self.child.id())
     }
 
     /// Stops gracefully (SIGTERM) and waits.
@@ -224,14 +228,7 @@ impl Ceiling {
     }
 
     pub fn peak_rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map(|kb| kb / 1024.0)
-            .unwrap_or(0.0)
+        peak_rss_mb(self.child.id())
     }
 }
 

@@ -328,6 +328,25 @@ impl Params {
         self.0.get(key).and_then(Value::as_i64)
     }
 
+    /// The metadata change sent under `key` (`metadata=` clears all, `metadata[k]=` one key).
+    pub fn metadata_update(&self, key: &str) -> Option<verifyd_core::metadata::MetadataUpdate> {
+        use verifyd_core::metadata::MetadataUpdate;
+        match self.0.get(key)? {
+            Value::Null => Some(MetadataUpdate {
+                clear_all: true,
+                entries: Vec::new(),
+            }),
+            Value::Object(map) => Some(MetadataUpdate {
+                clear_all: false,
+                entries: map
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned)))
+                    .collect(),
+            }),
+            _ => None,
+        }
+    }
+
     /// The `expand` list (empty when absent).
     pub fn expand(&self) -> Vec<String> {
         match self.0.get("expand") {

@@ -2,7 +2,7 @@
 //! deliveries not yet settled; `failed_webhooks` those that gave up; an event's
 //! `delivery_success` is "none pending and none failed".
 
-use crate::list::{into_page, push_keyset, Cursor, Page, Position};
+use crate::list::{cursor_position, into_page, push_keyset, Cursor, Page};
 use crate::{decode, encode, Result, Store, Tx};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use verifyd_core::event::WebhookEndpoint;
@@ -114,23 +114,15 @@ impl Store {
 
     /// A page of events, newest first; `Ok(None)` when the cursor names no event.
     pub async fn list_events(&self, query: &EventQuery) -> Result<Option<Page<StoredEvent>>> {
-        let position = match &query.cursor {
-            None => None,
-            Some(cursor) => {
-                let id = match cursor {
-                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
-                };
-                let row: Option<(i64, i64)> =
-                    sqlx::query_as("SELECT created, seq FROM events WHERE id = ? AND livemode = ?")
-                        .bind(id)
-                        .bind(query.livemode)
-                        .fetch_optional(self.reader())
-                        .await?;
-                match row {
-                    Some((created, seq)) => Some((cursor, Position { created, seq })),
-                    None => return Ok(None),
-                }
-            }
+        let Some(position) = cursor_position(
+            self.reader(),
+            "events",
+            query.livemode,
+            query.cursor.as_ref(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let mut qb: QueryBuilder<'_, Sqlite> =
             QueryBuilder::new(format!("{EVENT_COLUMNS} WHERE livemode = "));
@@ -213,24 +205,10 @@ impl Store {
         limit: u32,
         cursor: Option<&Cursor>,
     ) -> Result<Option<Page<WebhookEndpoint>>> {
-        let position = match cursor {
-            None => None,
-            Some(cursor) => {
-                let id = match cursor {
-                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
-                };
-                let row: Option<(i64, i64)> = sqlx::query_as(
-                    "SELECT created, seq FROM webhook_endpoints WHERE id = ? AND livemode = ?",
-                )
-                .bind(id)
-                .bind(livemode)
-                .fetch_optional(self.reader())
-                .await?;
-                match row {
-                    Some((created, seq)) => Some((cursor, Position { created, seq })),
-                    None => return Ok(None),
-                }
-            }
+        let Some(position) =
+            cursor_position(self.reader(), "webhook_endpoints", livemode, cursor).await?
+        else {
+            return Ok(None);
         };
         let mut qb: QueryBuilder<'_, Sqlite> =
             QueryBuilder::new("SELECT body FROM webhook_endpoints WHERE livemode = ");

@@ -85,6 +85,30 @@ pub(crate) struct Position {
     pub seq: i64,
 }
 
+/// Resolves a cursor to its keyset position in `table` (one of ours, never user input).
+/// `Ok(None)` when the cursor names no row of this mode.
+pub(crate) async fn cursor_position<'c>(
+    reader: &sqlx::SqlitePool,
+    table: &'static str,
+    livemode: bool,
+    cursor: Option<&'c Cursor>,
+) -> crate::Result<Option<Option<(&'c Cursor, Position)>>> {
+    let Some(cursor) = cursor else {
+        return Ok(Some(None));
+    };
+    let id = match cursor {
+        Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
+    };
+    let row: Option<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT created, seq FROM {table} WHERE id = ? AND livemode = ?"
+    ))
+    .bind(id)
+    .bind(livemode)
+    .fetch_optional(reader)
+    .await?;
+    Ok(row.map(|(created, seq)| Some((cursor, Position { created, seq }))))
+}
+
 /// Appends the cursor condition and ordering, and the LIMIT (one extra row to learn
 /// `has_more`). Returns whether the rows come back oldest first (and must be reversed).
 pub(crate) fn push_keyset(

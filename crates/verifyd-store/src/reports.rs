@@ -1,6 +1,6 @@
 //! VerificationReport rows: the report document plus the columns lists filter on.
 
-use crate::list::{into_page, push_keyset, Cursor, Page, Position, ReportQuery};
+use crate::list::{cursor_position, into_page, push_keyset, Page, ReportQuery};
 use crate::{decode, encode, Result, Store, StoreError, Tx};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use verifyd_core::report::VerificationReport;
@@ -21,24 +21,15 @@ impl Store {
         &self,
         query: &ReportQuery,
     ) -> Result<Option<Page<VerificationReport>>> {
-        let position = match &query.cursor {
-            None => None,
-            Some(cursor) => {
-                let id = match cursor {
-                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
-                };
-                let row: Option<(i64, i64)> = sqlx::query_as(
-                    "SELECT created, seq FROM verification_reports WHERE id = ? AND livemode = ?",
-                )
-                .bind(id)
-                .bind(query.livemode)
-                .fetch_optional(self.reader())
-                .await?;
-                match row {
-                    Some((created, seq)) => Some((cursor, Position { created, seq })),
-                    None => return Ok(None),
-                }
-            }
+        let Some(position) = cursor_position(
+            self.reader(),
+            "verification_reports",
+            query.livemode,
+            query.cursor.as_ref(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let mut qb: QueryBuilder<'_, Sqlite> =
             QueryBuilder::new("SELECT body FROM verification_reports WHERE livemode = ");

@@ -1,6 +1,6 @@
 //! VerificationSession rows: the session document plus the columns lists filter on.
 
-use crate::list::{into_page, push_keyset, Cursor, Page, Position, SessionQuery};
+use crate::list::{cursor_position, into_page, push_keyset, Cursor, Page, Position, SessionQuery};
 use crate::{decode, encode, Result, Store, StoreError, Tx};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use verifyd_core::session::VerificationSession;
@@ -25,17 +25,15 @@ impl Store {
         &self,
         query: &SessionQuery,
     ) -> Result<Option<Page<VerificationSession>>> {
-        let position = match &query.cursor {
-            None => None,
-            Some(cursor) => {
-                let id = match cursor {
-                    Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
-                };
-                match self.session_position(query.livemode, id).await? {
-                    Some(pos) => Some((cursor, pos)),
-                    None => return Ok(None),
-                }
-            }
+        let Some(position) = cursor_position(
+            self.reader(),
+            "verification_sessions",
+            query.livemode,
+            query.cursor.as_ref(),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let (mut qb, ascending) = session_list_query(query, position);
         let rows = qb.build().fetch_all(self.reader()).await?;
@@ -97,17 +95,6 @@ impl Store {
         }
         let rows = explain.fetch_all(self.reader()).await?;
         Ok(rows.iter().map(|r| r.get::<String, _>("detail")).collect())
-    }
-
-    async fn session_position(&self, livemode: bool, id: &str) -> Result<Option<Position>> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT created, seq FROM verification_sessions WHERE id = ? AND livemode = ?",
-        )
-        .bind(id)
-        .bind(livemode)
-        .fetch_optional(self.reader())
-        .await?;
-        Ok(row.map(|(created, seq)| Position { created, seq }))
     }
 }
 

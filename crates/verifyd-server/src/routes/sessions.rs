@@ -19,7 +19,7 @@ use axum::Json;
 use serde_json::Value;
 use verifyd_core::event::EventType;
 use verifyd_core::keys::Permission;
-use verifyd_core::metadata::{MetadataError, MetadataUpdate};
+use verifyd_core::metadata::MetadataError;
 use verifyd_core::session::{
     DocumentOptions, DocumentOptionsChange, DocumentType, NewSession, ProvidedDetails,
     RelatedPerson, SessionError, SessionStateError, SessionStatus, SessionType, SessionUpdate,
@@ -97,23 +97,6 @@ fn list_fields() -> Vec<(&'static str, Shape)> {
         ("status", Shape::Enum(SessionStatus::NAMES)),
     ]);
     fields
-}
-
-fn metadata_update(value: Option<&Value>) -> Option<MetadataUpdate> {
-    match value? {
-        Value::Null => Some(MetadataUpdate {
-            clear_all: true,
-            entries: Vec::new(),
-        }),
-        Value::Object(map) => Some(MetadataUpdate {
-            clear_all: false,
-            entries: map
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned)))
-                .collect(),
-        }),
-        _ => None,
-    }
 }
 
 fn metadata_error(error: MetadataError) -> ApiError {
@@ -221,7 +204,7 @@ fn new_session(params: &Params) -> ApiResult<NewSession> {
     Ok(NewSession {
         session_type: Some(session_type),
         client_reference_id: params.string("client_reference_id"),
-        metadata: metadata_update(params.get("metadata")).unwrap_or_default(),
+        metadata: params.metadata_update("metadata").unwrap_or_default(),
         document_options: document_options_change(params.get("options")),
         provided_details: provided_details(params.get("provided_details")),
         related_customer: params.string("related_customer"),
@@ -385,7 +368,7 @@ pub async fn update(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
     let p = prepare(&app, &req, Permission::SessionsWrite, update_fields()).await?;
     let update = SessionUpdate {
         session_type: p.params.str("type").and_then(SessionType::parse),
-        metadata: metadata_update(p.params.get("metadata")),
+        metadata: p.params.metadata_update("metadata"),
         document_options: document_options_change(p.params.get("options")),
         provided_details: provided_details(p.params.get("provided_details")),
     };

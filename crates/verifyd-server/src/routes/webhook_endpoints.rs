@@ -16,7 +16,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use verifyd_core::event::{known_api_versions, known_event_types, EndpointStatus, WebhookEndpoint};
 use verifyd_core::keys::Permission;
-use verifyd_core::metadata::{Metadata, MetadataUpdate};
+use verifyd_core::metadata::Metadata;
 
 /// Endpoints per mode, as Stripe allows per account.
 pub const MAX_ENDPOINTS: i64 = 16;
@@ -79,23 +79,6 @@ fn enabled_events(params: &Params) -> ApiResult<Option<Vec<String>>> {
     Ok(Some(events))
 }
 
-fn metadata_update(value: Option<&Value>) -> Option<MetadataUpdate> {
-    match value? {
-        Value::Null => Some(MetadataUpdate {
-            clear_all: true,
-            entries: Vec::new(),
-        }),
-        Value::Object(map) => Some(MetadataUpdate {
-            clear_all: false,
-            entries: map
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned)))
-                .collect(),
-        }),
-        _ => None,
-    }
-}
-
 async fn caller(app: &AppState, req: &ApiRequest, permission: Permission) -> ApiResult<Caller> {
     let caller = authenticate_secret(app, &req.headers).await?;
     caller.require(permission, app.store().account_id())?;
@@ -142,7 +125,7 @@ pub async fn create(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
         .with_param("connect"));
     }
     let mut metadata = Metadata::new();
-    if let Some(update) = metadata_update(params.get("metadata")) {
+    if let Some(update) = params.metadata_update("metadata") {
         metadata
             .apply(&update)
             .map_err(|e| ApiError::invalid(e.to_string()).with_param("metadata"))?;
@@ -243,7 +226,7 @@ pub async fn update(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
             .webhook_endpoint(caller.livemode, &id)
             .await?
             .ok_or_else(|| ApiError::no_such(OBJECT_NAME, &id))?;
-        if let Some(update) = metadata_update(params.get("metadata")) {
+        if let Some(update) = params.metadata_update("metadata") {
             endpoint
                 .metadata
                 .apply(&update)
