@@ -2,9 +2,9 @@
 //! deliveries not yet settled; `failed_webhooks` those that gave up; an event's
 //! `delivery_success` is "none pending and none failed".
 
+use crate::db::{sql, DbRow};
 use crate::list::{cursor_position, into_page, push_keyset, Cursor, Page};
 use crate::{decode, encode, Result, Store, Tx};
-use sqlx::{QueryBuilder, Row, Sqlite};
 use verifyd_core::event::WebhookEndpoint;
 
 /// An event as stored: its rendered JSON (without the live `pending_webhooks`) and counters.
@@ -72,7 +72,7 @@ pub struct DeliveryState {
     pub next_attempt_at: i64,
 }
 
-fn event_from_row(r: &sqlx::sqlite::SqliteRow) -> StoredEvent {
+fn event_from_row(r: &DbRow) -> StoredEvent {
     StoredEvent {
         id: r.get("id"),
         livemode: r.get("livemode"),
@@ -86,6 +86,10 @@ fn event_from_row(r: &sqlx::sqlite::SqliteRow) -> StoredEvent {
 
 const EVENT_COLUMNS: &str =
     "SELECT id, livemode, created, type, pending_webhooks, failed_webhooks, body FROM events";
+
+fn endpoint_of(row: &DbRow) -> Result<WebhookEndpoint> {
+    decode(row.get::<&str>("body"))
+}
 
 fn like_escape(pattern: &str) -> String {
     let mut out = String::new();
@@ -104,7 +108,7 @@ fn like_escape(pattern: &str) -> String {
 
 impl Store {
     pub async fn event(&self, livemode: bool, id: &str) -> Result<Option<StoredEvent>> {
-        let row = sqlx::query(&format!("{EVENT_COLUMNS} WHERE id = ? AND livemode = ?"))
+        let row = sql(format!("{EVENT_COLUMNS} WHERE id = ? AND livemode = ?"))
             .bind(id)
             .bind(livemode)
             .fetch_optional(self.reader())
@@ -124,8 +128,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let mut qb: QueryBuilder<'_, Sqlite> =
-            QueryBuilder::new(format!("{EVENT_COLUMNS} WHERE livemode = "));
+        let mut qb = sql(format!("{EVENT_COLUMNS} WHERE livemode = "));
         qb.push_bind(query.livemode);
         if let Some(pattern) = &query.type_pattern {
             if pattern.contains('*') {
@@ -133,14 +136,16 @@ impl Store {
                     .push_bind(like_escape(pattern))
                     .push(" ESCAPE '\\'");
             } else {
-                qb.push(" AND type = ").push_bind(pattern.clone());
+                qb.push(" AND type = ").push_bind(pattern.as_str());
             }
         }
         if !query.types.is_empty() {
             qb.push(" AND type IN (");
-            let mut sep = qb.separated(", ");
-            for t in &query.types {
-                sep.push_bind(t.clone());
+            for (i, t) in query.types.iter().enumerate() {
+                if i > 0 {
+                    qb.push(", ");
+                }
+                qb.push_bind(t.as_str());
             }
             qb.push(")");
         }
@@ -155,33 +160,35 @@ impl Store {
         }
         query.created.push(&mut qb);
         let ascending = push_keyset(&mut qb, position, query.limit);
-        let rows = qb.build().fetch_all(self.reader()).await?;
+        let rows = qb.fetch_all(self.reader()).await?;
         let items = rows.iter().map(event_from_row).collect();
         Ok(Some(into_page(items, query.limit, ascending)))
     }
 
     /// Deletes events created before `before_seconds` with their deliveries and attempts.
     pub async fn prune_events(&self, before_seconds: i64) -> Result<u64> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT d.id FROM webhook_deliveries d \
-             JOIN events e ON e.id = d.event_id WHERE e.created < ?)",
-        )
-        .bind(before_seconds)
-        .execute(tx.conn())
-        .await?;
-        sqlx::query(
-            "DELETE FROM webhook_deliveries WHERE event_id IN (SELECT id FROM events WHERE created < ?)",
-        )
-        .bind(before_seconds)
-        .execute(tx.conn())
-        .await?;
-        let done = sqlx::query("DELETE FROM events WHERE created < ?")
+        self.retrying(move || async move {
+            let mut tx = self.begin().await?;
+            sql(
+                "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT d.id FROM \
+                 webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE e.created < ?)",
+            )
             .bind(before_seconds)
             .execute(tx.conn())
             .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+            sql("DELETE FROM webhook_deliveries WHERE event_id IN \
+                 (SELECT id FROM events WHERE created < ?)")
+            .bind(before_seconds)
+            .execute(tx.conn())
+            .await?;
+            let done = sql("DELETE FROM events WHERE created < ?")
+                .bind(before_seconds)
+                .execute(tx.conn())
+                .await?;
+            tx.commit().await?;
+            Ok(done)
+        })
+        .await
     }
 
     pub async fn webhook_endpoint(
@@ -189,13 +196,12 @@ impl Store {
         livemode: bool,
         id: &str,
     ) -> Result<Option<WebhookEndpoint>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM webhook_endpoints WHERE id = ? AND livemode = ?")
-                .bind(id)
-                .bind(livemode)
-                .fetch_optional(self.reader())
-                .await?;
-        row.map(|(b,)| decode(&b)).transpose()
+        let row = sql("SELECT body FROM webhook_endpoints WHERE id = ? AND livemode = ?")
+            .bind(id)
+            .bind(livemode)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(endpoint_of).transpose()
     }
 
     /// A page of endpoints, newest first; `Ok(None)` when the cursor names no endpoint.
@@ -210,15 +216,11 @@ impl Store {
         else {
             return Ok(None);
         };
-        let mut qb: QueryBuilder<'_, Sqlite> =
-            QueryBuilder::new("SELECT body FROM webhook_endpoints WHERE livemode = ");
+        let mut qb = sql("SELECT body FROM webhook_endpoints WHERE livemode = ");
         qb.push_bind(livemode);
         let ascending = push_keyset(&mut qb, position, limit);
-        let rows = qb.build().fetch_all(self.reader()).await?;
-        let items = rows
-            .iter()
-            .map(|r| decode::<WebhookEndpoint>(r.get::<&str, _>("body")))
-            .collect::<Result<Vec<_>>>()?;
+        let rows = qb.fetch_all(self.reader()).await?;
+        let items = rows.iter().map(endpoint_of).collect::<Result<Vec<_>>>()?;
         Ok(Some(into_page(items, limit, ascending)))
     }
 
@@ -229,53 +231,63 @@ impl Store {
         lease_millis: i64,
         max: u32,
     ) -> Result<Vec<ClaimedDelivery>> {
-        let mut tx = self.begin().await?;
         let lease_until = now_millis + lease_millis;
-        let rows = sqlx::query(
+        let skip_locked = self.backend().skip_locked();
+        let claim = format!(
             "UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1 WHERE id IN (\
                SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? \
-               AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?) \
-             RETURNING id, livemode, attempts, event_id, endpoint_id",
-        )
-        .bind(lease_until)
-        .bind(now_millis)
-        .bind(now_millis)
-        .bind(i64::from(max))
-        .fetch_all(tx.conn())
-        .await?;
-        let mut endpoints: std::collections::HashMap<String, Option<WebhookEndpoint>> =
-            std::collections::HashMap::new();
-        let mut claimed = Vec::with_capacity(rows.len());
-        for row in rows {
-            let event_id: String = row.get("event_id");
-            let endpoint_id: String = row.get("endpoint_id");
-            let event = sqlx::query(&format!("{EVENT_COLUMNS} WHERE id = ?"))
-                .bind(&event_id)
-                .fetch_optional(tx.conn())
-                .await?
-                .as_ref()
-                .map(event_from_row);
-            if !endpoints.contains_key(&endpoint_id) {
-                let body: Option<(String,)> =
-                    sqlx::query_as("SELECT body FROM webhook_endpoints WHERE id = ?")
-                        .bind(&endpoint_id)
+               AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id \
+               LIMIT ?{skip_locked}) \
+             AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?) \
+             RETURNING id, livemode, attempts, event_id, endpoint_id"
+        );
+        let claim = claim.as_str();
+        self.retrying(move || async move {
+            let mut tx = self.begin().await?;
+            let rows = sql(claim)
+                .bind(lease_until)
+                .bind(now_millis)
+                .bind(now_millis)
+                .bind(i64::from(max))
+                .bind(now_millis)
+                .fetch_all(tx.conn())
+                .await?;
+            let mut endpoints: std::collections::HashMap<String, Option<WebhookEndpoint>> =
+                std::collections::HashMap::new();
+            let mut claimed = Vec::with_capacity(rows.len());
+            for row in rows {
+                let event_id: String = row.get("event_id");
+                let endpoint_id: String = row.get("endpoint_id");
+                let event = sql(format!("{EVENT_COLUMNS} WHERE id = ?"))
+                    .bind(event_id.as_str())
+                    .fetch_optional(tx.conn())
+                    .await?
+                    .as_ref()
+                    .map(event_from_row);
+                if !endpoints.contains_key(&endpoint_id) {
+                    let endpoint = sql("SELECT body FROM webhook_endpoints WHERE id = ?")
+                        .bind(endpoint_id.as_str())
                         .fetch_optional(tx.conn())
-                        .await?;
-                let endpoint = body.map(|(b,)| decode(&b)).transpose()?;
-                endpoints.insert(endpoint_id.clone(), endpoint);
+                        .await?
+                        .as_ref()
+                        .map(endpoint_of)
+                        .transpose()?;
+                    endpoints.insert(endpoint_id.clone(), endpoint);
+                }
+                claimed.push(ClaimedDelivery {
+                    id: row.get("id"),
+                    livemode: row.get("livemode"),
+                    attempts: row.get("attempts"),
+                    lease_until,
+                    event,
+                    endpoint: endpoints.get(&endpoint_id).cloned().flatten(),
+                });
             }
-            claimed.push(ClaimedDelivery {
-                id: row.get("id"),
-                livemode: row.get("livemode"),
-                attempts: row.get("attempts"),
-                lease_until,
-                event,
-                endpoint: endpoints.get(&endpoint_id).cloned().flatten(),
-            });
-        }
-        tx.commit().await?;
-        claimed.sort_by_key(|d| d.id);
-        Ok(claimed)
+            tx.commit().await?;
+            claimed.sort_by_key(|d| d.id);
+            Ok(claimed)
+        })
+        .await
     }
 
     /// Records attempts and settles their deliveries in one transaction, each only if our
@@ -285,61 +297,60 @@ impl Store {
         &self,
         settled: &[(ClaimedDelivery, AttemptRecord, DeliveryOutcome)],
     ) -> Result<usize> {
-        let mut tx = self.begin().await?;
-        let mut count = 0;
-        for (delivery, attempt, outcome) in settled {
-            let (state, next) = match outcome {
-                DeliveryOutcome::Succeeded => ("succeeded", None),
-                DeliveryOutcome::RetryAt(at) => ("pending", Some(*at)),
-                DeliveryOutcome::GaveUp => ("failed", None),
-            };
-            let done = sqlx::query(
-                "UPDATE webhook_deliveries SET state = ?, lease_until = NULL, \
-                 next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ? AND lease_until = ?",
-            )
-            .bind(state)
-            .bind(next)
-            .bind(delivery.id)
-            .bind(delivery.lease_until)
-            .execute(tx.conn())
-            .await?;
-            if done.rows_affected() != 1 {
-                continue;
-            }
-            count += 1;
-            sqlx::query(
-                "INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, status_code, \
-                 error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(delivery.id)
-            .bind(attempt.attempted_at)
-            .bind(attempt.duration_ms)
-            .bind(attempt.status_code)
-            .bind(&attempt.error)
-            .bind(&attempt.response_excerpt)
-            .execute(tx.conn())
-            .await?;
-            let counters = match outcome {
-                DeliveryOutcome::Succeeded => {
-                    Some("UPDATE events SET pending_webhooks = pending_webhooks - 1 WHERE id = ?")
+        self.retrying(move || async move {
+            let mut tx = self.begin().await?;
+            let mut count = 0;
+            for (delivery, attempt, outcome) in settled {
+                let (state, next) = match outcome {
+                    DeliveryOutcome::Succeeded => ("succeeded", None),
+                    DeliveryOutcome::RetryAt(at) => ("pending", Some(*at)),
+                    DeliveryOutcome::GaveUp => ("failed", None),
+                };
+                let done = sql("UPDATE webhook_deliveries SET state = ?, lease_until = NULL, \
+                     next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ? AND lease_until = ?")
+                .bind(state)
+                .bind(next)
+                .bind(delivery.id)
+                .bind(delivery.lease_until)
+                .execute(tx.conn())
+                .await?;
+                if done != 1 {
+                    continue;
                 }
-                DeliveryOutcome::GaveUp => Some(
-                    "UPDATE events SET pending_webhooks = pending_webhooks - 1, \
-                     failed_webhooks = failed_webhooks + 1 WHERE id = ?",
-                ),
-                DeliveryOutcome::RetryAt(_) => None,
-            };
-            if let (Some(sql), Some(event)) = (counters, &delivery.event) {
-                sqlx::query(sql).bind(&event.id).execute(tx.conn()).await?;
+                count += 1;
+                sql("INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, \
+                     status_code, error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(delivery.id)
+                .bind(attempt.attempted_at)
+                .bind(attempt.duration_ms)
+                .bind(attempt.status_code)
+                .bind(&attempt.error)
+                .bind(&attempt.response_excerpt)
+                .execute(tx.conn())
+                .await?;
+                let counters = match outcome {
+                    DeliveryOutcome::Succeeded => Some(
+                        "UPDATE events SET pending_webhooks = pending_webhooks - 1 WHERE id = ?",
+                    ),
+                    DeliveryOutcome::GaveUp => Some(
+                        "UPDATE events SET pending_webhooks = pending_webhooks - 1, \
+                         failed_webhooks = failed_webhooks + 1 WHERE id = ?",
+                    ),
+                    DeliveryOutcome::RetryAt(_) => None,
+                };
+                if let (Some(text), Some(event)) = (counters, &delivery.event) {
+                    sql(text).bind(event.id.as_str()).execute(tx.conn()).await?;
+                }
             }
-        }
-        tx.commit().await?;
-        Ok(count)
+            tx.commit().await?;
+            Ok(count)
+        })
+        .await
     }
 
     /// State of every delivery of an event (oldest first), for tests and diagnostics.
     pub async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<DeliveryState>> {
-        let rows = sqlx::query(
+        let rows = sql(
             "SELECT state, attempts, next_attempt_at FROM webhook_deliveries WHERE event_id = ? ORDER BY id",
         )
         .bind(event_id)
@@ -357,26 +368,25 @@ impl Store {
 
     /// Number of recorded attempts of a delivery row's event/endpoint pair.
     pub async fn attempt_count(&self, event_id: &str) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
+        let row = sql(
+            "SELECT COUNT(*) AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
              WHERE d.event_id = ?",
         )
         .bind(event_id)
         .fetch_one(self.reader())
         .await?;
-        Ok(n)
+        Ok(row.get("n"))
     }
 }
 
 impl Tx {
     /// Enabled and disabled endpoints of a mode (the caller filters by subscription).
     pub async fn webhook_endpoints(&mut self, livemode: bool) -> Result<Vec<WebhookEndpoint>> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT body FROM webhook_endpoints WHERE livemode = ? ORDER BY seq")
-                .bind(livemode)
-                .fetch_all(self.conn())
-                .await?;
-        rows.iter().map(|(b,)| decode(b)).collect()
+        let rows = sql("SELECT body FROM webhook_endpoints WHERE livemode = ? ORDER BY seq")
+            .bind(livemode)
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(endpoint_of).collect()
     }
 
     pub async fn webhook_endpoint(
@@ -384,41 +394,40 @@ impl Tx {
         livemode: bool,
         id: &str,
     ) -> Result<Option<WebhookEndpoint>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM webhook_endpoints WHERE id = ? AND livemode = ?")
-                .bind(id)
-                .bind(livemode)
-                .fetch_optional(self.conn())
-                .await?;
-        row.map(|(b,)| decode(&b)).transpose()
+        let lock = self.backend().for_update();
+        let row = sql(format!(
+            "SELECT body FROM webhook_endpoints WHERE id = ? AND livemode = ?{lock}"
+        ))
+        .bind(id)
+        .bind(livemode)
+        .fetch_optional(self.conn())
+        .await?;
+        row.as_ref().map(endpoint_of).transpose()
     }
 
     pub async fn count_webhook_endpoints(&mut self, livemode: bool) -> Result<i64> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM webhook_endpoints WHERE livemode = ?")
-                .bind(livemode)
-                .fetch_one(self.conn())
-                .await?;
-        Ok(n)
+        let row = sql("SELECT COUNT(*) AS n FROM webhook_endpoints WHERE livemode = ?")
+            .bind(livemode)
+            .fetch_one(self.conn())
+            .await?;
+        Ok(row.get("n"))
     }
 
     pub async fn insert_webhook_endpoint(&mut self, endpoint: &WebhookEndpoint) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO webhook_endpoints (id, livemode, created, body) VALUES (?, ?, ?, ?)",
-        )
-        .bind(&endpoint.id)
-        .bind(endpoint.livemode)
-        .bind(endpoint.created)
-        .bind(encode(endpoint)?)
-        .execute(self.conn())
-        .await?;
+        sql("INSERT INTO webhook_endpoints (id, livemode, created, body) VALUES (?, ?, ?, ?)")
+            .bind(endpoint.id.as_str())
+            .bind(endpoint.livemode)
+            .bind(endpoint.created)
+            .bind(encode(endpoint)?)
+            .execute(self.conn())
+            .await?;
         Ok(())
     }
 
     pub async fn update_webhook_endpoint(&mut self, endpoint: &WebhookEndpoint) -> Result<()> {
-        sqlx::query("UPDATE webhook_endpoints SET body = ? WHERE id = ? AND livemode = ?")
+        sql("UPDATE webhook_endpoints SET body = ? WHERE id = ? AND livemode = ?")
             .bind(encode(endpoint)?)
-            .bind(&endpoint.id)
+            .bind(endpoint.id.as_str())
             .bind(endpoint.livemode)
             .execute(self.conn())
             .await?;
@@ -427,12 +436,12 @@ impl Tx {
 
     /// Deletes an endpoint; its pending deliveries stop (settled as failed).
     pub async fn delete_webhook_endpoint(&mut self, livemode: bool, id: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = ? AND livemode = ?")
+        let done = sql("DELETE FROM webhook_endpoints WHERE id = ? AND livemode = ?")
             .bind(id)
             .bind(livemode)
             .execute(self.conn())
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Ok(false);
         }
         self.cancel_pending_deliveries(id).await?;
@@ -442,21 +451,21 @@ impl Tx {
     /// Stops every pending delivery to an endpoint (disabled or deleted): they settle as
     /// failed, so their events no longer count them as pending.
     pub async fn cancel_pending_deliveries(&mut self, endpoint_id: &str) -> Result<u64> {
-        sqlx::query(
+        sql(
             "UPDATE events SET pending_webhooks = pending_webhooks - 1, failed_webhooks = failed_webhooks + 1 \
              WHERE id IN (SELECT event_id FROM webhook_deliveries WHERE endpoint_id = ? AND state = 'pending')",
         )
         .bind(endpoint_id)
         .execute(self.conn())
         .await?;
-        let done = sqlx::query(
+        let done = sql(
             "UPDATE webhook_deliveries SET state = 'canceled', lease_until = NULL \
              WHERE endpoint_id = ? AND state = 'pending'",
         )
         .bind(endpoint_id)
         .execute(self.conn())
         .await?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     /// Writes an event and one pending delivery per receiving endpoint.
@@ -466,24 +475,24 @@ impl Tx {
         endpoint_ids: &[String],
         now_millis: i64,
     ) -> Result<()> {
-        sqlx::query(
+        sql(
             "INSERT INTO events (id, livemode, created, type, pending_webhooks, failed_webhooks, body) \
              VALUES (?, ?, ?, ?, ?, 0, ?)",
         )
-        .bind(&event.id)
+        .bind(event.id.as_str())
         .bind(event.livemode)
         .bind(event.created)
-        .bind(&event.event_type)
+        .bind(event.event_type.as_str())
         .bind(endpoint_ids.len() as i64)
-        .bind(&event.body)
+        .bind(event.body.as_str())
         .execute(self.conn())
         .await?;
         for endpoint_id in endpoint_ids {
-            sqlx::query(
+            sql(
                 "INSERT INTO webhook_deliveries (event_id, endpoint_id, livemode, state, \
                  next_attempt_at, created) VALUES (?, ?, ?, 'pending', ?, ?)",
             )
-            .bind(&event.id)
+            .bind(event.id.as_str())
             .bind(endpoint_id)
             .bind(event.livemode)
             .bind(now_millis)

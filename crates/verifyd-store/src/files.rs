@@ -1,8 +1,8 @@
 //! File objects (`file_…`): uploaded document and selfie images, stored in the database
 //! with the session they belong to. Redaction deletes their contents.
 
+use crate::db::sql;
 use crate::{Result, Store, Tx};
-use sqlx::Row;
 
 /// A stored file without its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ impl Store {
         livemode: bool,
         id: &str,
     ) -> Result<Option<(FileRecord, Option<Vec<u8>>)>> {
-        let row = sqlx::query(
+        let row = sql(
             "SELECT id, livemode, created, purpose, type, size, verification_session, contents \
              FROM files WHERE id = ? AND livemode = ?",
         )
@@ -50,17 +50,17 @@ impl Store {
 
 impl Tx {
     pub async fn insert_file(&mut self, file: &FileRecord, contents: &[u8]) -> Result<()> {
-        sqlx::query(
+        sql(
             "INSERT INTO files (id, livemode, created, purpose, type, size, verification_session, \
              contents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(&file.id)
+        .bind(file.id.as_str())
         .bind(file.livemode)
         .bind(file.created)
-        .bind(&file.purpose)
-        .bind(&file.file_type)
+        .bind(file.purpose.as_str())
+        .bind(file.file_type.as_str())
         .bind(file.size)
-        .bind(&file.verification_session)
+        .bind(file.verification_session.as_str())
         .bind(contents)
         .execute(self.conn())
         .await?;
@@ -73,7 +73,7 @@ impl Tx {
         livemode: bool,
         session_id: &str,
     ) -> Result<u64> {
-        let done = sqlx::query(
+        let done = sql(
             "UPDATE files SET contents = NULL WHERE livemode = ? AND verification_session = ? \
              AND contents IS NOT NULL",
         )
@@ -81,6 +81,6 @@ impl Tx {
         .bind(session_id)
         .execute(self.conn())
         .await?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 }

@@ -3,8 +3,8 @@
 //! in the same transaction as the request's state change, so a replayed response always
 //! describes committed state. Rows older than the retention window count as absent.
 
+use crate::db::sql;
 use crate::{Result, Store, Tx};
-use sqlx::Row;
 
 /// The saved outcome of a completed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,10 @@ pub enum IdempotencyClaim {
 
 impl Store {
     /// Claims `key` for a request whose method, path and parameters hash to `fingerprint`.
+    ///
+    /// Safe across processes: the claim first tries to insert the key's row (of two
+    /// requests inserting at once, one wins; the other waits for it and inserts nothing),
+    /// and only otherwise reads the row, locked, to decide.
     pub async fn claim_idempotency_key(
         &self,
         livemode: bool,
@@ -38,94 +42,109 @@ impl Store {
         lock_millis: i64,
         retention_millis: i64,
     ) -> Result<IdempotencyClaim> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let lock = self.backend().for_update();
+        let select = format!(
             "SELECT fingerprint, state, locked_until, response_status, response_body, request_id, \
-             created FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ?",
-        )
-        .bind(livemode)
-        .bind(key)
-        .fetch_optional(tx.conn())
-        .await?;
-        let claim = match row {
-            Some(row) if row.get::<i64, _>("created") > now_millis - retention_millis => {
-                let same = row.get::<&str, _>("fingerprint") == fingerprint;
-                let state: &str = row.get("state");
-                if !same {
-                    IdempotencyClaim::Mismatch
-                } else if state == "done" {
-                    IdempotencyClaim::Replay(IdempotencyRecord {
-                        status: row.get::<i64, _>("response_status") as u16,
-                        body: row.get("response_body"),
-                        request_id: row.get("request_id"),
-                    })
-                } else if row.get::<i64, _>("locked_until") > now_millis {
-                    IdempotencyClaim::InFlight
-                } else {
-                    sqlx::query(
-                        "UPDATE idempotency_keys SET locked_until = ? \
-                         WHERE livemode = ? AND idempotency_key = ?",
-                    )
-                    .bind(now_millis + lock_millis)
-                    .bind(livemode)
-                    .bind(key)
-                    .execute(tx.conn())
-                    .await?;
-                    IdempotencyClaim::Proceed
-                }
+             created FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ?{lock}"
+        );
+        let select = select.as_str();
+        self.retrying(move || async move {
+            let mut tx = self.begin().await?;
+            let inserted = sql(
+                "INSERT INTO idempotency_keys (livemode, idempotency_key, fingerprint, state, \
+                 locked_until, created) VALUES (?, ?, ?, 'in_flight', ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(livemode)
+            .bind(key)
+            .bind(fingerprint)
+            .bind(now_millis + lock_millis)
+            .bind(now_millis)
+            .execute(tx.conn())
+            .await?;
+            if inserted == 1 {
+                tx.commit().await?;
+                return Ok(IdempotencyClaim::Proceed);
             }
-            stale_or_absent => {
-                if stale_or_absent.is_some() {
-                    sqlx::query(
-                        "DELETE FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ?",
-                    )
-                    .bind(livemode)
-                    .bind(key)
-                    .execute(tx.conn())
-                    .await?;
-                }
-                sqlx::query(
-                    "INSERT INTO idempotency_keys (livemode, idempotency_key, fingerprint, state, \
-                     locked_until, created) VALUES (?, ?, ?, 'in_flight', ?, ?)",
-                )
+            let row = sql(select)
                 .bind(livemode)
                 .bind(key)
+                .fetch_one(tx.conn())
+                .await?;
+            let fresh = row.get::<i64>("created") > now_millis - retention_millis;
+            let claim = if !fresh {
+                // Expired: the key starts over as a first use.
+                sql(
+                    "UPDATE idempotency_keys SET fingerprint = ?, state = 'in_flight', \
+                     locked_until = ?, response_status = NULL, response_body = NULL, \
+                     request_id = NULL, created = ? WHERE livemode = ? AND idempotency_key = ?",
+                )
                 .bind(fingerprint)
                 .bind(now_millis + lock_millis)
                 .bind(now_millis)
+                .bind(livemode)
+                .bind(key)
                 .execute(tx.conn())
                 .await?;
                 IdempotencyClaim::Proceed
-            }
-        };
-        tx.commit().await?;
-        Ok(claim)
+            } else if row.get::<&str>("fingerprint") != fingerprint {
+                IdempotencyClaim::Mismatch
+            } else if row.get::<&str>("state") == "done" {
+                IdempotencyClaim::Replay(IdempotencyRecord {
+                    status: row.get::<Option<i64>>("response_status").unwrap_or(500) as u16,
+                    body: row
+                        .get::<Option<String>>("response_body")
+                        .unwrap_or_default(),
+                    request_id: row.get("request_id"),
+                })
+            } else if row.get::<i64>("locked_until") > now_millis {
+                IdempotencyClaim::InFlight
+            } else {
+                // The earlier attempt died mid-request: take the key over.
+                sql("UPDATE idempotency_keys SET locked_until = ? \
+                     WHERE livemode = ? AND idempotency_key = ?")
+                .bind(now_millis + lock_millis)
+                .bind(livemode)
+                .bind(key)
+                .execute(tx.conn())
+                .await?;
+                IdempotencyClaim::Proceed
+            };
+            tx.commit().await?;
+            Ok(claim)
+        })
+        .await
     }
 
     /// Forgets an in-flight claim whose request was refused before it began (parameter
     /// validation), so the same key may be used again with corrected parameters.
     pub async fn release_idempotency_key(&self, livemode: bool, key: &str) -> Result<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "DELETE FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ? \
-             AND state = 'in_flight'",
-        )
-        .bind(livemode)
-        .bind(key)
-        .execute(tx.conn())
-        .await?;
-        tx.commit().await
+        self.retrying(move || async move {
+            let mut tx = self.begin().await?;
+            sql(
+                "DELETE FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ? \
+                 AND state = 'in_flight'",
+            )
+            .bind(livemode)
+            .bind(key)
+            .execute(tx.conn())
+            .await?;
+            tx.commit().await
+        })
+        .await
     }
 
     /// Deletes keys created before `before_millis`.
     pub async fn prune_idempotency_keys(&self, before_millis: i64) -> Result<u64> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created < ?")
-            .bind(before_millis)
-            .execute(tx.conn())
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+        self.retrying(move || async move {
+            let mut tx = self.begin().await?;
+            let done = sql("DELETE FROM idempotency_keys WHERE created < ?")
+                .bind(before_millis)
+                .execute(tx.conn())
+                .await?;
+            tx.commit().await?;
+            Ok(done)
+        })
+        .await
     }
 }
 
@@ -137,7 +156,7 @@ impl Tx {
         key: &str,
         record: &IdempotencyRecord,
     ) -> Result<()> {
-        sqlx::query(
+        sql(
             "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, \
              request_id = ? WHERE livemode = ? AND idempotency_key = ?",
         )

@@ -1,9 +1,9 @@
 //! API keys at rest: only a SHA-256 hash of each key is stored, with its mode, kind,
 //! permissions and a masked form for messages.
 
+use crate::db::sql;
 use crate::{Result, Store, Tx};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 /// A key as found by its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ impl Store {
     }
 
     async fn find_key_in_database(&self, secret_hash: &str) -> Result<Option<StoredKey>> {
-        let row = sqlx::query(
+        let row = sql(
             "SELECT id, livemode, kind, permissions, masked FROM api_keys WHERE secret_hash = ?",
         )
         .bind(secret_hash)
@@ -70,11 +70,11 @@ impl Tx {
         secret_hash: &str,
         created: i64,
     ) -> Result<()> {
-        sqlx::query(
+        sql(
             "INSERT INTO api_keys (id, secret_hash, livemode, kind, permissions, masked, created) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(&key.id)
+        .bind(key.id.as_str())
         .bind(secret_hash)
         .bind(key.livemode)
         .bind(&key.kind)

@@ -1,13 +1,20 @@
-//! verifyd-store: all persistence. One [`Store`] over the database (SQLite today, embedded
-//! and the default; PostgreSQL drops in behind the same API), the embedded migrations, and
-//! the durable job queue. Every SQL statement of verifyd lives in this crate.
+//! verifyd-store: all persistence. One [`Store`] over the database — SQLite (embedded, the
+//! default) or PostgreSQL (several verifyd processes on one database) — the embedded
+//! migrations of each, kept in lockstep, and the durable job queue. Every SQL statement of
+//! verifyd lives in this crate.
 //!
 //! Writes go through a [`Tx`] that the caller opens and commits, so one request's state
-//! change, jobs and saved idempotent response commit together. SQLite runs in WAL mode with
-//! `synchronous=FULL`: a committed transaction is on disk. Writes are serialized on one
-//! connection and group-committed (concurrent transactions share one fsync; none returns
-//! before its commit is durable); reads use a separate pool and never block writers.
+//! change, jobs and saved idempotent response commit together.
+//! - SQLite runs in WAL mode with `synchronous=FULL`: a committed transaction is on disk.
+//!   Writes are serialized on one connection and group-committed (concurrent transactions
+//!   share one fsync; none returns before its commit is durable); reads use a separate pool
+//!   and never block writers.
+//! - PostgreSQL: each `Tx` is a READ COMMITTED transaction on a pooled connection; rows read
+//!   for update are locked (`FOR UPDATE`), job and delivery claims skip rows other
+//!   processes hold (`SKIP LOCKED`), and store-owned transactions that fail with a
+//!   serialization failure or deadlock are retried.
 
+mod db;
 mod events;
 mod files;
 mod idempotency;
@@ -16,8 +23,10 @@ mod keys;
 mod list;
 mod reports;
 mod sessions;
+mod tx;
 mod writer;
 
+pub use db::Backend;
 pub use events::{
     AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryState, EventQuery, StoredEvent,
 };
@@ -26,8 +35,10 @@ pub use idempotency::{IdempotencyClaim, IdempotencyRecord};
 pub use jobs::Job;
 pub use keys::{hash_key, StoredKey};
 pub use list::{CreatedRange, Cursor, Page, ReportQuery, SessionQuery};
-pub use writer::Tx;
+pub use tx::Tx;
 
+use db::{sql, Target};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -35,7 +46,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Errors of the storage layer. None of them is the caller's fault: the server reports
-/// them as `api_error` and logs the cause.
+/// them as `api_error` (or, for [`StoreError::is_contention`], as a retryable
+/// `lock_timeout`) and logs the cause.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -44,8 +56,22 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored object could not be decoded: {0}")]
     Corrupt(String),
-    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
+}
+
+impl StoreError {
+    /// The transaction lost a race with another one (PostgreSQL serialization failure,
+    /// deadlock, lock or statement timeout) and may succeed if run again.
+    pub fn is_contention(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => matches!(
+                e.code().as_deref(),
+                Some("40001") | Some("40P01") | Some("55P03") | Some("57014")
+            ),
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -56,8 +82,15 @@ pub struct StoreOptions {
     pub url: String,
     /// Apply pending migrations on connect.
     pub migrate: bool,
-    /// Connections for reads.
+    /// SQLite: connections for reads (writes always use one connection).
     pub read_connections: u32,
+    /// PostgreSQL: connections in the pool, shared by reads and writes.
+    pub pool_size: u32,
+    /// PostgreSQL: a statement running longer than this is cancelled (`statement_timeout`).
+    pub statement_timeout: Duration,
+    /// Times a store-owned transaction is run again after a serialization failure or
+    /// deadlock before the error is returned.
+    pub contention_retries: u32,
 }
 
 impl StoreOptions {
@@ -66,7 +99,25 @@ impl StoreOptions {
             url: url.into(),
             migrate: true,
             read_connections: 4,
+            pool_size: 10,
+            statement_timeout: Duration::from_secs(30),
+            contention_retries: 3,
         }
+    }
+
+    /// The backend the URL names, or an error for any other scheme.
+    pub fn backend(&self) -> Result<Backend> {
+        backend_of(&self.url)
+    }
+}
+
+fn backend_of(url: &str) -> Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
     }
 }
 
@@ -74,29 +125,39 @@ impl StoreOptions {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://verifyd.db";
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone)]
+enum Db {
+    Sqlite {
+        write: SqlitePool,
+        writer: std::sync::Arc<writer::Writer>,
+        read: SqlitePool,
+    },
+    Postgres {
+        pool: PgPool,
+    },
+}
 
 /// Handle to the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    write: SqlitePool,
-    writer: std::sync::Arc<writer::Writer>,
-    read: SqlitePool,
+    db: Db,
     account_id: String,
+    contention_retries: u32,
     keys: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, StoredKey>>>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
+            .field("backend", &self.backend())
             .field("account_id", &self.account_id)
             .finish()
     }
 }
 
 fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
-    if !(url.starts_with("sqlite:")) {
-        return Err(StoreError::UnsupportedUrl(url.to_owned()));
-    }
     Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -105,10 +166,32 @@ fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
         .busy_timeout(Duration::from_secs(10)))
 }
 
+fn postgres_options(options: &StoreOptions) -> Result<PgConnectOptions> {
+    let timeout_ms = options.statement_timeout.as_millis().max(1).to_string();
+    Ok(PgConnectOptions::from_str(&options.url)?
+        .application_name("verifyd")
+        .options([("statement_timeout", timeout_ms.as_str())]))
+}
+
 impl Store {
-    /// Opens (creating if needed) the database at `options.url` and, unless told not to,
-    /// applies pending migrations.
+    /// Opens (creating if needed, for SQLite) the database at `options.url` and, unless told
+    /// not to, applies pending migrations.
     pub async fn connect(options: &StoreOptions) -> Result<Self> {
+        let db = match options.backend()? {
+            Backend::Sqlite => Self::connect_sqlite(options).await?,
+            Backend::Postgres => Self::connect_postgres(options).await?,
+        };
+        let mut store = Self {
+            db,
+            account_id: String::new(),
+            contention_retries: options.contention_retries,
+            keys: Default::default(),
+        };
+        store.account_id = store.ensure_account().await?;
+        Ok(store)
+    }
+
+    async fn connect_sqlite(options: &StoreOptions) -> Result<Db> {
         let connect = sqlite_options(&options.url)?;
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -124,25 +207,48 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect.read_only(true))
             .await?;
-        let account_id = ensure_account(&write).await?;
         let writer = std::sync::Arc::new(writer::Writer::new(write.acquire().await?));
-        Ok(Self {
+        Ok(Db::Sqlite {
             write,
             writer,
             read,
-            account_id,
-            keys: Default::default(),
         })
+    }
+
+    async fn connect_postgres(options: &StoreOptions) -> Result<Db> {
+        let pool = PgPoolOptions::new()
+            .max_connections(options.pool_size.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(postgres_options(options)?)
+            .await?;
+        if options.migrate {
+            // sqlx takes an advisory lock: processes starting together migrate one at a time.
+            POSTGRES_MIGRATOR.run(&pool).await?;
+        }
+        Ok(Db::Postgres { pool })
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres { .. } => Backend::Postgres,
+        }
     }
 
     /// Applies pending migrations (what `verifyd migrate` runs).
     pub async fn migrate(&self) -> Result<()> {
-        self.writer
-            .with_connection(async |conn| {
-                SQLITE_MIGRATOR.run(conn).await?;
-                Ok(())
-            })
-            .await
+        match &self.db {
+            Db::Sqlite { writer, .. } => {
+                writer
+                    .with_connection(async |conn| {
+                        SQLITE_MIGRATOR.run(conn).await?;
+                        Ok(())
+                    })
+                    .await
+            }
+            Db::Postgres { pool } => Ok(POSTGRES_MIGRATOR.run(pool).await?),
+        }
     }
 
     /// The id of the single account this database serves (`acct_…`).
@@ -151,16 +257,49 @@ impl Store {
     }
 
     /// Opens a write transaction. Dropping it without [`Tx::commit`] rolls it back.
-    /// Transactions of concurrent requests share one durable commit (see `writer`).
+    /// On SQLite, transactions of concurrent requests share one durable commit (see
+    /// `writer`); on PostgreSQL each is its own.
     pub async fn begin(&self) -> Result<Tx> {
-        self.writer.begin().await
+        match &self.db {
+            Db::Sqlite { writer, .. } => Ok(Tx::sqlite(writer.begin().await?)),
+            Db::Postgres { pool } => Ok(Tx::postgres(pool.begin().await?)),
+        }
+    }
+
+    /// Runs a store-owned transaction, again (up to the configured number of times) when it
+    /// fails only because it lost a race with another transaction.
+    pub(crate) async fn retrying<T, F>(&self, work: impl Fn() -> F) -> Result<T>
+    where
+        F: std::future::Future<Output = Result<T>>,
+    {
+        let mut tries = 0;
+        loop {
+            match work().await {
+                Err(e) if e.is_contention() && tries < self.contention_retries => {
+                    tries += 1;
+                    tracing::debug!(error = %e, tries, "transaction lost a race; running it again");
+                    let jitter = u64::from(verifyd_core::random_base62(1).as_bytes()[0] % 16);
+                    tokio::time::sleep(Duration::from_millis(5 * u64::from(tries) + jitter)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Closes every connection, waiting for them to finish.
     pub async fn close(&self) {
-        self.writer.close().await;
-        self.write.close().await;
-        self.read.close().await;
+        match &self.db {
+            Db::Sqlite {
+                write,
+                writer,
+                read,
+            } => {
+                writer.close().await;
+                write.close().await;
+                read.close().await;
+            }
+            Db::Postgres { pool } => pool.close().await,
+        }
     }
 
     pub(crate) fn key_cache(
@@ -169,28 +308,32 @@ impl Store {
         &self.keys
     }
 
-    pub(crate) fn reader(&self) -> &SqlitePool {
-        &self.read
+    /// Where reads outside a transaction go.
+    pub(crate) fn reader(&self) -> Target<'_> {
+        match &self.db {
+            Db::Sqlite { read, .. } => Target::SqlitePool(read),
+            Db::Postgres { pool } => Target::PgPool(pool),
+        }
     }
-}
 
-async fn ensure_account(pool: &SqlitePool) -> Result<String> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let candidate = format!("acct_{}", verifyd_core::random_base62(16));
-    sqlx::query(
-        "INSERT INTO account (singleton, id, created) VALUES (1, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(&candidate)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    let id: (String,) = sqlx::query_as("SELECT id FROM account WHERE singleton = 1")
-        .fetch_one(pool)
-        .await?;
-    Ok(id.0)
+    async fn ensure_account(&self) -> Result<String> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let candidate = format!("acct_{}", verifyd_core::random_base62(16));
+        let mut tx = self.begin().await?;
+        sql("INSERT INTO account (singleton, id, created) VALUES (1, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(candidate.as_str())
+            .bind(now)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        let row = sql("SELECT id FROM account WHERE singleton = 1")
+            .fetch_one(self.reader())
+            .await?;
+        Ok(row.get("id"))
+    }
 }
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
@@ -199,4 +342,110 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
 
 pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both trees hold the same versions with the same descriptions.
+    #[test]
+    fn migration_trees_are_in_lockstep() {
+        let versions = |m: &sqlx::migrate::Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert!(SQLITE_MIGRATOR.iter().count() > 0);
+        assert_eq!(versions(&SQLITE_MIGRATOR), versions(&POSTGRES_MIGRATOR));
+    }
+
+    #[test]
+    fn urls_select_backends() {
+        assert_eq!(backend_of("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(backend_of("postgres://u@h/d").unwrap(), Backend::Postgres);
+        assert_eq!(backend_of("postgresql://u@h/d").unwrap(), Backend::Postgres);
+        assert!(matches!(
+            backend_of("mysql://u@h/d"),
+            Err(StoreError::UnsupportedUrl(_))
+        ));
+    }
+}
+
+/// Databases for tests and benchmarks: which backend a run uses, and a fresh PostgreSQL
+/// database per test. Not part of verifyd's behaviour.
+#[doc(hidden)]
+pub mod testing {
+    use sqlx::Connection;
+    use std::path::Path;
+
+    /// Prefix of every database the tests make (so a sweep can find leftovers).
+    pub const TEST_DATABASE_PREFIX: &str = "verifyd_t_";
+
+    /// The PostgreSQL server tests use: `VERIFYD_TEST_POSTGRES`, default the machine's.
+    pub fn postgres_server() -> String {
+        std::env::var("VERIFYD_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+    }
+
+    /// Whether this run's tests use PostgreSQL (`VERIFYD_TEST_DATABASE=postgres`).
+    pub fn use_postgres() -> bool {
+        std::env::var("VERIFYD_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+    }
+
+    /// The database URL of the test whose state lives in `dir`: `verifyd.db` there, or a
+    /// PostgreSQL database made on first use and named in `dir/postgres-database`, so a
+    /// restarted server finds the same one.
+    pub async fn database_url(dir: &Path) -> String {
+        if !use_postgres() {
+            return format!("sqlite://{}", dir.join("verifyd.db").display());
+        }
+        let marker = dir.join("postgres-database");
+        let name = match std::fs::read_to_string(&marker) {
+            Ok(name) => name,
+            Err(_) => {
+                let name = create_database().await;
+                std::fs::write(&marker, &name).expect("write database marker");
+                name
+            }
+        };
+        format!("{}/{name}", postgres_server())
+    }
+
+    /// Creates an empty database and returns its name.
+    pub async fn create_database() -> String {
+        let name = format!(
+            "{TEST_DATABASE_PREFIX}{}",
+            verifyd_core::random_base62(12).to_lowercase()
+        );
+        let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", postgres_server()))
+            .await
+            .expect("connect to PostgreSQL (VERIFYD_TEST_POSTGRES)");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        name
+    }
+
+    /// Drops one test database (closing whatever is still connected to it).
+    pub async fn drop_database(name: &str) {
+        assert!(name.starts_with(TEST_DATABASE_PREFIX));
+        if let Ok(mut admin) =
+            sqlx::PgConnection::connect(&format!("{}/postgres", postgres_server())).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
+            let _ = admin.close().await;
+        }
+    }
+
+    /// Drops the PostgreSQL database of the test in `dir`, if it made one.
+    pub async fn drop_database_of(dir: &Path) {
+        if let Ok(name) = std::fs::read_to_string(dir.join("postgres-database")) {
+            drop_database(&name).await;
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! cost of a page depends on the page size, not on how many rows the table holds, and a
 //! page boundary never shifts when new rows are inserted.
 
-use sqlx::{QueryBuilder, Sqlite};
+use crate::db::{sql, Sql, Target};
 
 /// A `created` filter: any combination of bounds (an exact value sets gte = lte).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,7 +23,7 @@ impl CreatedRange {
         }
     }
 
-    pub(crate) fn push(&self, qb: &mut QueryBuilder<'_, Sqlite>) {
+    pub(crate) fn push(&self, qb: &mut Sql<'_>) {
         if let Some(v) = self.gt {
             qb.push(" AND created > ").push_bind(v);
         }
@@ -88,7 +88,7 @@ pub(crate) struct Position {
 /// Resolves a cursor to its keyset position in `table` (one of ours, never user input).
 /// `Ok(None)` when the cursor names no row of this mode.
 pub(crate) async fn cursor_position<'c>(
-    reader: &sqlx::SqlitePool,
+    reader: Target<'_>,
     table: &'static str,
     livemode: bool,
     cursor: Option<&'c Cursor>,
@@ -99,20 +99,28 @@ pub(crate) async fn cursor_position<'c>(
     let id = match cursor {
         Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => id,
     };
-    let row: Option<(i64, i64)> = sqlx::query_as(&format!(
+    let row = sql(format!(
         "SELECT created, seq FROM {table} WHERE id = ? AND livemode = ?"
     ))
-    .bind(id)
+    .bind(id.as_str())
     .bind(livemode)
     .fetch_optional(reader)
     .await?;
-    Ok(row.map(|(created, seq)| Some((cursor, Position { created, seq }))))
+    Ok(row.map(|r| {
+        Some((
+            cursor,
+            Position {
+                created: r.get("created"),
+                seq: r.get("seq"),
+            },
+        ))
+    }))
 }
 
 /// Appends the cursor condition and ordering, and the LIMIT (one extra row to learn
 /// `has_more`). Returns whether the rows come back oldest first (and must be reversed).
 pub(crate) fn push_keyset(
-    qb: &mut QueryBuilder<'_, Sqlite>,
+    qb: &mut Sql<'_>,
     cursor: Option<(&Cursor, Position)>,
     limit: u32,
 ) -> bool {

@@ -1,19 +1,22 @@
 //! VerificationReport rows: the report document plus the columns lists filter on.
 
+use crate::db::{sql, DbRow};
 use crate::list::{cursor_position, into_page, push_keyset, Page, ReportQuery};
 use crate::{decode, encode, Result, Store, StoreError, Tx};
-use sqlx::{QueryBuilder, Row, Sqlite};
+
+fn report_of(row: &DbRow) -> Result<VerificationReport> {
+    decode(row.get::<&str>("body"))
+}
 use verifyd_core::report::VerificationReport;
 
 impl Store {
     pub async fn report(&self, livemode: bool, id: &str) -> Result<Option<VerificationReport>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM verification_reports WHERE id = ? AND livemode = ?")
-                .bind(id)
-                .bind(livemode)
-                .fetch_optional(self.reader())
-                .await?;
-        row.map(|(body,)| decode(&body)).transpose()
+        let row = sql("SELECT body FROM verification_reports WHERE id = ? AND livemode = ?")
+            .bind(id)
+            .bind(livemode)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(report_of).transpose()
     }
 
     /// A page of reports, newest first. `Ok(None)` when the cursor names no report.
@@ -31,42 +34,41 @@ impl Store {
         else {
             return Ok(None);
         };
-        let mut qb: QueryBuilder<'_, Sqlite> =
-            QueryBuilder::new("SELECT body FROM verification_reports WHERE livemode = ");
+        let mut qb = sql("SELECT body FROM verification_reports WHERE livemode = ");
         qb.push_bind(query.livemode);
         if let Some(t) = &query.report_type {
-            qb.push(" AND type = ").push_bind(t.clone());
+            qb.push(" AND type = ").push_bind(t.as_str());
         }
         if let Some(v) = &query.verification_session {
-            qb.push(" AND verification_session = ").push_bind(v.clone());
+            qb.push(" AND verification_session = ")
+                .push_bind(v.as_str());
         }
         if let Some(v) = &query.client_reference_id {
-            qb.push(" AND client_reference_id = ").push_bind(v.clone());
+            qb.push(" AND client_reference_id = ").push_bind(v.as_str());
         }
         query.created.push(&mut qb);
         let ascending = push_keyset(&mut qb, position, query.limit);
-        let rows = qb.build().fetch_all(self.reader()).await?;
-        let items = rows
-            .iter()
-            .map(|r| decode::<VerificationReport>(r.get::<&str, _>("body")))
-            .collect::<Result<Vec<_>>>()?;
+        let rows = qb.fetch_all(self.reader()).await?;
+        let items = rows.iter().map(report_of).collect::<Result<Vec<_>>>()?;
         Ok(Some(into_page(items, query.limit, ascending)))
     }
 }
 
 impl Tx {
     pub async fn report(&mut self, livemode: bool, id: &str) -> Result<Option<VerificationReport>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM verification_reports WHERE id = ? AND livemode = ?")
-                .bind(id)
-                .bind(livemode)
-                .fetch_optional(self.conn())
-                .await?;
-        row.map(|(body,)| decode(&body)).transpose()
+        let lock = self.backend().for_update();
+        let row = sql(format!(
+            "SELECT body FROM verification_reports WHERE id = ? AND livemode = ?{lock}"
+        ))
+        .bind(id)
+        .bind(livemode)
+        .fetch_optional(self.conn())
+        .await?;
+        row.as_ref().map(report_of).transpose()
     }
 
     pub async fn insert_report(&mut self, report: &VerificationReport) -> Result<()> {
-        sqlx::query(
+        sql(
             "INSERT INTO verification_reports (id, livemode, created, type, verification_session, \
              client_reference_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -83,7 +85,7 @@ impl Tx {
     }
 
     pub async fn update_report(&mut self, report: &VerificationReport) -> Result<()> {
-        let done = sqlx::query(
+        let done = sql(
             "UPDATE verification_reports SET client_reference_id = ?, body = ? \
              WHERE id = ? AND livemode = ?",
         )
@@ -93,7 +95,7 @@ impl Tx {
         .bind(report.livemode)
         .execute(self.conn())
         .await?;
-        if done.rows_affected() != 1 {
+        if done != 1 {
             return Err(StoreError::Corrupt(format!(
                 "report {} vanished during update",
                 report.id
@@ -108,7 +110,7 @@ impl Tx {
         livemode: bool,
         session_id: &str,
     ) -> Result<Vec<VerificationReport>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
+        let rows = sql(
             "SELECT body FROM verification_reports WHERE livemode = ? AND verification_session = ? \
              ORDER BY created, seq",
         )
@@ -116,6 +118,6 @@ impl Tx {
         .bind(session_id)
         .fetch_all(self.conn())
         .await?;
-        rows.iter().map(|(body,)| decode(body)).collect()
+        rows.iter().map(report_of).collect()
     }
 }

@@ -1,8 +1,8 @@
 //! VerificationSession rows: the session document plus the columns lists filter on.
 
+use crate::db::{sql, Backend, DbRow, Sql};
 use crate::list::{cursor_position, into_page, push_keyset, Cursor, Page, Position, SessionQuery};
 use crate::{decode, encode, Result, Store, StoreError, Tx};
-use sqlx::{QueryBuilder, Row, Sqlite};
 use verifyd_core::session::VerificationSession;
 
 const COLUMNS: &str = "SELECT body FROM verification_sessions WHERE livemode = ";
@@ -10,13 +10,12 @@ const COLUMNS: &str = "SELECT body FROM verification_sessions WHERE livemode = "
 impl Store {
     /// The session `id` of the given mode, if it exists.
     pub async fn session(&self, livemode: bool, id: &str) -> Result<Option<VerificationSession>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM verification_sessions WHERE id = ? AND livemode = ?")
-                .bind(id)
-                .bind(livemode)
-                .fetch_optional(self.reader())
-                .await?;
-        row.map(|(body,)| decode(&body)).transpose()
+        let row = sql("SELECT body FROM verification_sessions WHERE id = ? AND livemode = ?")
+            .bind(id)
+            .bind(livemode)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(session_of).transpose()
     }
 
     /// A page of sessions, newest first. `Ok(None)` when the cursor names no session of
@@ -35,23 +34,19 @@ impl Store {
         else {
             return Ok(None);
         };
-        let (mut qb, ascending) = session_list_query(query, position);
-        let rows = qb.build().fetch_all(self.reader()).await?;
-        let items = rows
-            .iter()
-            .map(|r| decode::<VerificationSession>(r.get::<&str, _>("body")))
-            .collect::<Result<Vec<_>>>()?;
+        let (qb, ascending) = session_list_query(query, position);
+        let rows = qb.fetch_all(self.reader()).await?;
+        let items = rows.iter().map(session_of).collect::<Result<Vec<_>>>()?;
         Ok(Some(into_page(items, query.limit, ascending)))
     }
 
     /// The session whose current `url` token is `token` (any mode), if any.
     pub async fn session_by_url_token(&self, token: &str) -> Result<Option<VerificationSession>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM verification_sessions WHERE url_token = ?")
-                .bind(token)
-                .fetch_optional(self.reader())
-                .await?;
-        row.map(|(body,)| decode(&body)).transpose()
+        let row = sql("SELECT body FROM verification_sessions WHERE url_token = ?")
+            .bind(token)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(session_of).transpose()
     }
 
     /// The session whose current `client_secret` is `secret` (any mode), if any.
@@ -59,96 +54,62 @@ impl Store {
         &self,
         secret: &str,
     ) -> Result<Option<VerificationSession>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM verification_sessions WHERE client_secret = ?")
-                .bind(secret)
-                .fetch_optional(self.reader())
-                .await?;
-        row.map(|(body,)| decode(&body)).transpose()
+        let row = sql("SELECT body FROM verification_sessions WHERE client_secret = ?")
+            .bind(secret)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(session_of).transpose()
     }
 
     /// The session `id` in whichever mode it lives (the hosted pages know only the id).
     pub async fn session_any_mode(&self, id: &str) -> Result<Option<VerificationSession>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM verification_sessions WHERE id = ?")
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await?;
-        row.map(|(body,)| decode(&body)).transpose()
+        let row = sql("SELECT body FROM verification_sessions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(session_of).transpose()
     }
 
-    /// The query plan SQLite picks for a session list (for tests that check every list is
-    /// served by an index).
+    /// The query plan the database picks for a session list (for tests that check every
+    /// list is served by an index): SQLite's `EXPLAIN QUERY PLAN` details, or PostgreSQL's
+    /// `EXPLAIN` lines.
     #[doc(hidden)]
     pub async fn explain_session_list(&self, query: &SessionQuery) -> Result<Vec<String>> {
         let position = Position { created: 0, seq: 0 };
         let cursor = query.cursor.as_ref().map(|c| (c, position));
         let (qb, _) = session_list_query(query, cursor);
-        let sql = format!("EXPLAIN QUERY PLAN {}", qb.sql());
-        let mut explain = sqlx::query(&sql);
-        for arg in session_list_binds(query, cursor.is_some()) {
-            explain = match arg {
-                Bind::Bool(b) => explain.bind(b),
-                Bind::Int(i) => explain.bind(i),
-                Bind::Text(t) => explain.bind(t),
-            };
-        }
-        let rows = explain.fetch_all(self.reader()).await?;
-        Ok(rows.iter().map(|r| r.get::<String, _>("detail")).collect())
+        let (prefix, column) = match self.backend() {
+            Backend::Sqlite => ("EXPLAIN QUERY PLAN ", "detail"),
+            Backend::Postgres => ("EXPLAIN ", "QUERY PLAN"),
+        };
+        let rows = qb.prefixed(prefix).fetch_all(self.reader()).await?;
+        Ok(rows.iter().map(|r| r.get::<String>(column)).collect())
     }
 }
 
-enum Bind {
-    Bool(bool),
-    Int(i64),
-    Text(String),
-}
-
-/// The values [`session_list_query`] binds, in order (for EXPLAIN).
-fn session_list_binds(query: &SessionQuery, has_cursor: bool) -> Vec<Bind> {
-    let mut binds = vec![Bind::Bool(query.livemode)];
-    for v in [
-        &query.status,
-        &query.client_reference_id,
-        &query.related_customer,
-        &query.related_customer_account,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        binds.push(Bind::Text(v.clone()));
-    }
-    let c = query.created;
-    for v in [c.gt, c.gte, c.lt, c.lte].into_iter().flatten() {
-        binds.push(Bind::Int(v));
-    }
-    if has_cursor {
-        binds.push(Bind::Int(0));
-        binds.push(Bind::Int(0));
-    }
-    binds.push(Bind::Int(i64::from(query.limit) + 1));
-    binds
+fn session_of(row: &DbRow) -> Result<VerificationSession> {
+    decode(row.get::<&str>("body"))
 }
 
 /// The SQL of a session list page. Returns whether rows come back oldest first.
 fn session_list_query<'a>(
-    query: &SessionQuery,
+    query: &'a SessionQuery,
     position: Option<(&Cursor, Position)>,
-) -> (QueryBuilder<'a, Sqlite>, bool) {
-    let mut qb: QueryBuilder<'a, Sqlite> = QueryBuilder::new(COLUMNS);
+) -> (Sql<'a>, bool) {
+    let mut qb = sql(COLUMNS);
     qb.push_bind(query.livemode);
     if let Some(status) = &query.status {
-        qb.push(" AND status = ").push_bind(status.clone());
+        qb.push(" AND status = ").push_bind(status.as_str());
     }
     if let Some(v) = &query.client_reference_id {
-        qb.push(" AND client_reference_id = ").push_bind(v.clone());
+        qb.push(" AND client_reference_id = ").push_bind(v.as_str());
     }
     if let Some(v) = &query.related_customer {
-        qb.push(" AND related_customer = ").push_bind(v.clone());
+        qb.push(" AND related_customer = ").push_bind(v.as_str());
     }
     if let Some(v) = &query.related_customer_account {
         qb.push(" AND related_customer_account = ")
-            .push_bind(v.clone());
+            .push_bind(v.as_str());
     }
     query.created.push(&mut qb);
     let ascending = push_keyset(&mut qb, position, query.limit);
@@ -162,17 +123,19 @@ impl Tx {
         livemode: bool,
         id: &str,
     ) -> Result<Option<VerificationSession>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT body FROM verification_sessions WHERE id = ? AND livemode = ?")
-                .bind(id)
-                .bind(livemode)
-                .fetch_optional(self.conn())
-                .await?;
-        row.map(|(body,)| decode(&body)).transpose()
+        let lock = self.backend().for_update();
+        let row = sql(format!(
+            "SELECT body FROM verification_sessions WHERE id = ? AND livemode = ?{lock}"
+        ))
+        .bind(id)
+        .bind(livemode)
+        .fetch_optional(self.conn())
+        .await?;
+        row.as_ref().map(session_of).transpose()
     }
 
     pub async fn insert_session(&mut self, session: &VerificationSession) -> Result<()> {
-        sqlx::query(
+        sql(
             "INSERT INTO verification_sessions (id, livemode, created, status, client_reference_id, \
              related_customer, related_customer_account, url_token, client_secret, body) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -194,7 +157,7 @@ impl Tx {
 
     /// Saves a changed session. The filter columns follow the document.
     pub async fn update_session(&mut self, session: &VerificationSession) -> Result<()> {
-        let done = sqlx::query(
+        let done = sql(
             "UPDATE verification_sessions SET status = ?, client_reference_id = ?, \
              related_customer = ?, related_customer_account = ?, url_token = ?, \
              client_secret = ?, body = ? WHERE id = ? AND livemode = ?",
@@ -210,7 +173,7 @@ impl Tx {
         .bind(session.livemode)
         .execute(self.conn())
         .await?;
-        if done.rows_affected() != 1 {
+        if done != 1 {
             return Err(StoreError::Corrupt(format!(
                 "session {} vanished during update",
                 session.id

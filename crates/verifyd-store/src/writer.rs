@@ -1,12 +1,13 @@
 //! Group commit on the single SQLite writer connection.
 //!
-//! Every [`Tx`] is a SAVEPOINT inside a shared physical transaction. `commit()` releases
+//! Every transaction is a SAVEPOINT inside a shared physical transaction. `commit()` releases
 //! the savepoint, lets writers queued behind it add theirs, then one of the waiting
 //! committers (the first to get the connection back) issues the physical `COMMIT` — one
 //! fsync for the whole batch — and tells everyone in it. Nobody's `commit()` returns before
 //! the commit that contains its writes has succeeded, so an acknowledged write is on disk;
 //! if that commit fails, every member of the batch gets the error. A `Tx` rolled back or
-//! dropped undoes only its own savepoint.
+//! dropped undoes only its own savepoint. (PostgreSQL needs none of this: each `Tx` is a
+//! transaction of its own on a pooled connection.)
 
 use crate::{Result, StoreError};
 use sqlx::pool::PoolConnection;
@@ -104,7 +105,7 @@ impl Writer {
         outcome
     }
 
-    pub(crate) async fn begin(self: &Arc<Self>) -> Result<Tx> {
+    pub(crate) async fn begin(self: &Arc<Self>) -> Result<SqliteTx> {
         let mut guard = self.connection.clone().lock_owned().await;
         guard.clean().await?;
         if guard.open && guard.members >= MAX_BATCH {
@@ -116,7 +117,7 @@ impl Writer {
             guard.batch += 1;
         }
         guard.run(SAVEPOINT).await?;
-        Ok(Tx {
+        Ok(SqliteTx {
             guard: Some(guard),
             writer: self.clone(),
         })
@@ -145,14 +146,14 @@ impl Writer {
     }
 }
 
-/// A write transaction: a savepoint in the current batch. Dropping it without
-/// [`Tx::commit`] rolls it back.
-pub struct Tx {
+/// A write transaction on SQLite: a savepoint in the current batch. Dropping it without
+/// [`SqliteTx::commit`] rolls it back.
+pub(crate) struct SqliteTx {
     guard: Option<OwnedMutexGuard<Connection>>,
     writer: Arc<Writer>,
 }
 
-impl Tx {
+impl SqliteTx {
     pub(crate) fn conn(&mut self) -> &mut sqlx::SqliteConnection {
         self.guard
             .as_mut()
@@ -161,7 +162,7 @@ impl Tx {
     }
 
     /// Makes the writes durable. Returns once the batch holding them is committed to disk.
-    pub async fn commit(mut self) -> Result<()> {
+    pub(crate) async fn commit(mut self) -> Result<()> {
         let mut guard = self.guard.take().expect("commit once");
         if let Err(e) = guard.run(RELEASE).await {
             let _ = guard.run(UNDO).await;
@@ -195,7 +196,7 @@ impl Tx {
     }
 
     /// Undoes this transaction's writes (and only them).
-    pub async fn rollback(mut self) -> Result<()> {
+    pub(crate) async fn rollback(mut self) -> Result<()> {
         let mut guard = self.guard.take().expect("rollback once");
         guard.run(UNDO).await?;
         if guard.members == 0 && guard.open {
@@ -206,7 +207,7 @@ impl Tx {
     }
 }
 
-impl Drop for Tx {
+impl Drop for SqliteTx {
     fn drop(&mut self) {
         if let Some(mut guard) = self.guard.take() {
             // Not committed: the savepoint is undone by the next user of the connection.

@@ -18,8 +18,11 @@ fn session() -> VerificationSession {
     .unwrap()
 }
 
+/// The store of the test in `dir`: SQLite there, or its own PostgreSQL database when the
+/// run uses PostgreSQL (`VERIFYD_TEST_DATABASE=postgres`): the transaction semantics hold
+/// on both backends.
 async fn open(dir: &tempfile::TempDir) -> Store {
-    let url = format!("sqlite://{}", dir.path().join("g.db").display());
+    let url = verifyd_store::testing::database_url(dir.path()).await;
     Store::connect(&StoreOptions::new(url)).await.unwrap()
 }
 
@@ -79,6 +82,8 @@ async fn concurrent_transactions_commit_rollback_and_drop_independently() {
         .await
         .unwrap()
         .is_some());
+    reopened.close().await;
+    verifyd_store::testing::drop_database_of(dir.path()).await;
 }
 
 #[tokio::test]
@@ -110,4 +115,6 @@ async fn a_failed_statement_undoes_only_its_own_transaction() {
         .unwrap()
         .is_some());
     assert!(store.session(false, s.id.as_str()).await.unwrap().is_some());
+    store.close().await;
+    verifyd_store::testing::drop_database_of(dir.path()).await;
 }

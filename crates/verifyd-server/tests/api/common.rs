@@ -1,6 +1,7 @@
-//! The test harness: a real verifyd on 127.0.0.1 port 0 with a fresh SQLite file, fixed
-//! keys of every kind, a clock the test moves, and an HTTP client that speaks the form
-//! encoding the SDKs use.
+//! The test harness: a real verifyd on 127.0.0.1 port 0 with a fresh database — an SQLite
+//! file, or with `VERIFYD_TEST_DATABASE=postgres` a PostgreSQL database of its own (dropped
+//! when the test is done) — fixed keys of every kind, a clock the test moves, and an HTTP
+//! client that speaks the form encoding the SDKs use.
 
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
@@ -134,7 +135,7 @@ impl TestApp {
         clock: ManualClock,
         configure: impl FnOnce(&mut ServerConfig),
     ) -> Self {
-        let url = format!("sqlite://{}", dir.path().join("verifyd.db").display());
+        let url = verifyd_store::testing::database_url(dir.path()).await;
         let mut config = ServerConfig::new("127.0.0.1:0", url);
         config.api_keys = [SK_TEST, SK_LIVE, RK_TEST, PK_TEST]
             .iter()
@@ -160,6 +161,11 @@ impl TestApp {
             shutdown: Some(tx),
             server: Some(server),
         }
+    }
+
+    /// The database URL this server runs on.
+    pub async fn database_url(&self) -> String {
+        verifyd_store::testing::database_url(self.dir.path()).await
     }
 
     /// Stops the server and waits until it has closed the database.
@@ -251,4 +257,27 @@ impl TestApp {
 
 pub fn session_path(id: &str) -> String {
     format!("/v1/identity/verification_sessions/{id}")
+}
+
+impl Drop for TestApp {
+    /// The last user of a test's PostgreSQL database drops it (`scripts/test` also sweeps
+    /// any left behind by a test that kept its directory to the end).
+    fn drop(&mut self) {
+        if !verifyd_store::testing::use_postgres() || Arc::strong_count(&self.dir) > 1 {
+            return;
+        }
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let dir = self.dir.path().to_owned();
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(verifyd_store::testing::drop_database_of(&dir));
+            }
+        })
+        .join();
+    }
 }

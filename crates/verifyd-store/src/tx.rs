@@ -1,0 +1,61 @@
+//! [`Tx`]: one write transaction, whichever backend holds it — a savepoint in the SQLite
+//! writer's group commit, or a PostgreSQL transaction on a pooled connection.
+
+use crate::db::{Backend, Target};
+use crate::writer::SqliteTx;
+use crate::Result;
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls it back.
+pub struct Tx {
+    inner: Inner,
+}
+
+enum Inner {
+    Sqlite(SqliteTx),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub(crate) fn sqlite(tx: SqliteTx) -> Self {
+        Self {
+            inner: Inner::Sqlite(tx),
+        }
+    }
+
+    pub(crate) fn postgres(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Self {
+        Self {
+            inner: Inner::Postgres(tx),
+        }
+    }
+
+    /// The connection statements of this transaction run on.
+    pub(crate) fn conn(&mut self) -> Target<'_> {
+        match &mut self.inner {
+            Inner::Sqlite(tx) => Target::SqliteConn(tx.conn()),
+            Inner::Postgres(tx) => Target::PgConn(tx),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self.inner {
+            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Makes the writes durable: returns once they are committed to disk.
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            Inner::Sqlite(tx) => tx.commit().await,
+            Inner::Postgres(tx) => Ok(tx.commit().await?),
+        }
+    }
+
+    /// Undoes this transaction's writes (and only them).
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            Inner::Sqlite(tx) => tx.rollback().await,
+            Inner::Postgres(tx) => Ok(tx.rollback().await?),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Several stores on one database — what several verifyd processes are — never do one
+//! thing twice: each job and each webhook delivery is claimed by one of them, and of many
+//! requests carrying the same idempotency key at once exactly one may proceed. Runs on
+//! SQLite and, with `VERIFYD_TEST_DATABASE=postgres`, on PostgreSQL (where the claims rely
+//! on row locks and `SKIP LOCKED` rather than on SQLite's single writer).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use verifyd_store::{IdempotencyClaim, Store, StoreOptions};
+
+async fn stores(dir: &tempfile::TempDir, n: usize) -> Vec<Arc<Store>> {
+    let url = verifyd_store::testing::database_url(dir.path()).await;
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(Arc::new(
+            Store::connect(&StoreOptions::new(url.clone()))
+                .await
+                .unwrap(),
+        ));
+    }
+    out
+}
+
+async fn finish(stores: Vec<Arc<Store>>, dir: &tempfile::TempDir) {
+    for s in stores {
+        s.close().await;
+    }
+    verifyd_store::testing::drop_database_of(dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_job_is_claimed_by_exactly_one_of_several_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = stores(&dir, 3).await;
+    let now = 1_700_000_000_000_i64;
+    let mut tx = stores[0].begin().await.unwrap();
+    for i in 0..150 {
+        tx.enqueue_job("test", &format!("subject_{i}"), now, now)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut tasks = Vec::new();
+    for (n, store) in stores.iter().enumerate() {
+        for _ in 0..3 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut mine = Vec::new();
+                // A long lease: nothing expires during the test, so a second claim of a
+                // job would be a double claim.
+                while let Some(job) = store.claim_job(now, 600_000).await.unwrap() {
+                    let mut tx = store.begin().await.unwrap();
+                    assert!(tx.finish_job(&job).await.unwrap(), "lease held");
+                    tx.commit().await.unwrap();
+                    mine.push((n, job.subject));
+                }
+                mine
+            }));
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut by_store = [0; 3];
+    for t in tasks {
+        for (n, subject) in t.await.unwrap() {
+            assert!(seen.insert(subject.clone()), "{subject} claimed twice");
+            by_store[n] += 1;
+        }
+    }
+    assert_eq!(seen.len(), 150);
+    assert_eq!(stores[1].pending_job_count().await.unwrap(), 0);
+    finish(stores, &dir).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_lease_lets_another_store_take_the_job_and_the_first_cannot_finish_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = stores(&dir, 2).await;
+    let now = 1_700_000_000_000_i64;
+    let mut tx = stores[0].begin().await.unwrap();
+    tx.enqueue_job("test", "s", now, now).await.unwrap();
+    tx.commit().await.unwrap();
+    let first = stores[0].claim_job(now, 1_000).await.unwrap().unwrap();
+    // Leased: nobody else gets it.
+    assert!(stores[1]
+        .claim_job(now + 500, 1_000)
+        .await
+        .unwrap()
+        .is_none());
+    // The first claimer "dies"; after the lease, the other store takes over.
+    let second = stores[1]
+        .claim_job(now + 1_001, 1_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.id, first.id);
+    assert_eq!(second.attempts, 2);
+    let mut tx = stores[0].begin().await.unwrap();
+    assert!(!tx.finish_job(&first).await.unwrap(), "stale lease refused");
+    tx.rollback().await.unwrap();
+    let mut tx = stores[1].begin().await.unwrap();
+    assert!(tx.finish_job(&second).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(stores[0].pending_job_count().await.unwrap(), 0);
+    finish(stores, &dir).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_concurrent_claims_of_one_idempotency_key_exactly_one_proceeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = stores(&dir, 2).await;
+    let now = 1_700_000_000_000_i64;
+    for round in 0..5 {
+        let key = format!("key-{round}");
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let store = stores[i % 2].clone();
+            let key = key.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .claim_idempotency_key(false, &key, "fp", now, 60_000, 86_400_000)
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut proceed = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                IdempotencyClaim::Proceed => proceed += 1,
+                IdempotencyClaim::InFlight => {}
+                other => panic!("unexpected claim {other:?}"),
+            }
+        }
+        assert_eq!(proceed, 1, "round {round}");
+    }
+    finish(stores, &dir).await;
+}
