@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import uuid
 import time
 import urllib.error
 import urllib.parse
@@ -329,14 +330,37 @@ def http_get_status(url: str, timeout: float = 2.0) -> Optional[int]:
         return None
 
 
+POSTGRES_SERVER = os.environ.get("VERIFYD_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+
+def use_postgres() -> bool:
+    """The suite runs on PostgreSQL when VERIFYD_TEST_DATABASE=postgres (else SQLite)."""
+    return os.environ.get("VERIFYD_TEST_DATABASE") == "postgres"
+
+
+def psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", f"{POSTGRES_SERVER}/postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
+        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    )
+
+
 class VerifydServer:
-    """One verifyd process listening on 127.0.0.1 with its own SQLite database."""
+    """One verifyd process listening on 127.0.0.1 with its own database: an SQLite file,
+    or (VERIFYD_TEST_DATABASE=postgres) a PostgreSQL database made for it and dropped by
+    `stop`."""
 
     def __init__(self, label: str = "server") -> None:
         self.label = label
         self.tmpdir = Path(tempfile.mkdtemp(prefix=f"verifyd-conformance-{label}-"))
         self.db_path = self.tmpdir / "verifyd.db"
-        self.database_url = f"sqlite://{self.db_path}"
+        self.pg_database: Optional[str] = None
+        if use_postgres():
+            self.pg_database = "verifyd_t_" + uuid.uuid4().hex[:16]
+            psql(f"CREATE DATABASE {self.pg_database}")
+            self.database_url = f"{POSTGRES_SERVER}/{self.pg_database}"
+        else:
+            self.database_url = f"sqlite://{self.db_path}"
         self.log_path = self.tmpdir / "server.log"
         self.proc: Optional[subprocess.Popen] = None
         self.port = 0
@@ -405,6 +429,9 @@ class VerifydServer:
 
     def stop(self) -> None:
         self._kill()
+        if self.pg_database is not None:
+            psql(f"DROP DATABASE IF EXISTS {self.pg_database} WITH (FORCE)")
+            self.pg_database = None
         if os.environ.get("VERIFYD_KEEP_TMP") != "1":
             shutil.rmtree(self.tmpdir, ignore_errors=True)
 

@@ -26,6 +26,9 @@ pub struct ServerConfig {
     pub api_keys: Vec<String>,
     /// Run the background workers in this process.
     pub run_workers: bool,
+    /// How long a claimed job stays with the worker that claimed it; if that process dies,
+    /// another runs the job once the lease expires (default 60 s).
+    pub job_lease: std::time::Duration,
     pub webhooks: WebhookConfig,
 }
 
@@ -37,6 +40,7 @@ impl ServerConfig {
             database: StoreOptions::new(database_url),
             api_keys: Vec::new(),
             run_workers: true,
+            job_lease: std::time::Duration::from_secs(60),
             webhooks: WebhookConfig::default(),
         }
     }
@@ -61,6 +65,7 @@ struct Inner {
     test_engine: TestModeEngine,
     live_engine: Box<dyn CheckEngine>,
     webhooks: WebhookConfig,
+    job_lease_millis: i64,
 }
 
 /// State shared by every handler and worker. Cheap to clone.
@@ -110,6 +115,11 @@ impl AppState {
         }
     }
 
+    /// Lease of a claimed job, in milliseconds.
+    pub fn job_lease_millis(&self) -> i64 {
+        self.0.job_lease_millis
+    }
+
     pub fn webhook_config(&self) -> &WebhookConfig {
         &self.0.webhooks
     }
@@ -123,6 +133,71 @@ impl AppState {
     pub fn worker(&self) -> Worker {
         Worker::new(self.clone(), self.0.jobs_waiting.clone())
     }
+}
+
+impl AppState {
+    fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        keys: KeyRing,
+        public_url: String,
+        config: &ServerConfig,
+    ) -> Self {
+        AppState(Arc::new(Inner {
+            store,
+            clock,
+            keys,
+            public_url,
+            jobs_waiting: Arc::new(Notify::new()),
+            test_engine: TestModeEngine,
+            live_engine: Box::new(UnconfiguredLiveEngine),
+            webhooks: config.webhooks.clone(),
+            job_lease_millis: config.job_lease.as_millis().max(1) as i64,
+        }))
+    }
+
+    /// Starts the job worker and the webhook delivery workers; they stop when `stop` turns
+    /// true.
+    fn spawn_workers(&self, stop: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut workers = vec![tokio::spawn(self.worker().run(stop.clone()))];
+        for _ in 0..self.webhook_config().concurrency.max(1) {
+            let delivery = self.delivery_worker();
+            workers.push(tokio::spawn(
+                delivery.run(self.0.jobs_waiting.clone(), stop.clone()),
+            ));
+        }
+        workers
+    }
+}
+
+/// Runs only the background workers — jobs and webhook deliveries, no HTTP — until Ctrl-C
+/// or SIGTERM (`verifyd worker`). The public URL must be the API processes' own: events
+/// carry sessions' `url`.
+pub async fn run_workers_until_stopped(config: ServerConfig) -> Result<(), BuildError> {
+    let store = Store::connect(&config.database).await?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen))
+        .trim_end_matches('/')
+        .to_owned();
+    let state = AppState::new(
+        store,
+        Arc::new(SystemClock),
+        KeyRing::from_configured(&[]).map_err(BuildError::Config)?,
+        public_url,
+        &config,
+    );
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let workers = state.spawn_workers(&stop_rx);
+    tracing::info!("verifyd workers running");
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    state.store().close().await;
+    Ok(())
 }
 
 /// A built, bound, not yet running verifyd.
@@ -160,16 +235,7 @@ impl Application {
                 format!("http://{addr}")
             }
         };
-        let state = AppState(Arc::new(Inner {
-            store,
-            clock,
-            keys,
-            public_url,
-            jobs_waiting: Arc::new(Notify::new()),
-            test_engine: TestModeEngine,
-            live_engine: Box::new(UnconfiguredLiveEngine),
-            webhooks: config.webhooks.clone(),
-        }));
+        let state = AppState::new(store, clock, keys, public_url, &config);
         Ok(Self {
             listener,
             local_addr,
@@ -196,16 +262,11 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let mut workers = Vec::new();
-        if self.run_workers {
-            workers.push(tokio::spawn(self.state.worker().run(stop_rx.clone())));
-            for _ in 0..self.state.webhook_config().concurrency.max(1) {
-                let delivery = self.state.delivery_worker();
-                workers.push(tokio::spawn(
-                    delivery.run(self.state.0.jobs_waiting.clone(), stop_rx.clone()),
-                ));
-            }
-        }
+        let workers = if self.run_workers {
+            self.state.spawn_workers(&stop_rx)
+        } else {
+            Vec::new()
+        };
         let router = routes::router(self.state.clone());
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)

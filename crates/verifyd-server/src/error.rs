@@ -155,6 +155,21 @@ impl ApiError {
         .with_type(ErrorType::ApiError)
     }
 
+    /// Another request or worker held the object this request needed (PostgreSQL
+    /// serialization failure, deadlock or timeout): Stripe's 429 `lock_timeout`, which the
+    /// SDKs retry. Nothing of the request was committed.
+    pub fn lock_timeout(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "request lost a database race");
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "This object cannot be accessed right now because another API request or Stripe \
+             process is currently accessing it. If you see this error intermittently, retry the \
+             request. If you see this error frequently and are making multiple concurrent \
+             requests to a single object, make your requests serially or at a lower rate.",
+        )
+        .with_code("lock_timeout")
+    }
+
     /// The JSON body Stripe sends for this error.
     pub fn body(&self) -> Value {
         let mut error = Map::new();
@@ -179,18 +194,52 @@ impl ApiError {
 
 impl From<verifyd_store::StoreError> for ApiError {
     fn from(err: verifyd_store::StoreError) -> Self {
-        ApiError::internal(err)
+        if err.is_contention() {
+            ApiError::lock_timeout(err)
+        } else {
+            ApiError::internal(err)
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body())).into_response();
-        if self.status.is_server_error() || self.status == StatusCode::CONFLICT {
+        if self.status.is_server_error()
+            || self.status == StatusCode::CONFLICT
+            || self.code == Some("lock_timeout")
+        {
             response
                 .headers_mut()
                 .insert("Stripe-Should-Retry", HeaderValue::from_static("true"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_database_race_is_stripes_retryable_lock_timeout() {
+        let error = ApiError::lock_timeout("deadlock detected");
+        assert_eq!(error.status, StatusCode::TOO_MANY_REQUESTS);
+        let body = error.body();
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+        assert_eq!(body["error"]["code"], "lock_timeout");
+        assert!(!body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deadlock"));
+        let response = error.into_response();
+        assert_eq!(response.headers()["Stripe-Should-Retry"], "true");
+    }
+
+    #[test]
+    fn other_store_errors_are_api_errors() {
+        let error = ApiError::from(verifyd_store::StoreError::Corrupt("x".into()));
+        assert_eq!(error.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error.body()["error"]["type"], "api_error");
     }
 }

@@ -139,7 +139,12 @@ pub async fn abandon(
     let Some(claim) = claim else {
         return error;
     };
-    let outcome = if error.stage == Stage::Execution && !error.status.is_server_error() {
+    // Like Stripe, no result is saved for a failure of ours or a lost race (lock_timeout):
+    // the same key may be retried.
+    let outcome = if error.stage == Stage::Execution
+        && !error.status.is_server_error()
+        && error.code != Some("lock_timeout")
+    {
         save_error(app, &claim, req, &error).await
     } else {
         app.store()

@@ -18,4 +18,4 @@ pub mod routes;
 pub mod webhooks;
 pub mod workers;
 
-pub use app::{AppState, Application, BuildError, ServerConfig};
+pub use app::{run_workers_until_stopped, AppState, Application, BuildError, ServerConfig};

@@ -18,8 +18,6 @@ use verifyd_store::{Job, StoreError};
 /// Job kind: erase a redacted session's related objects, then mark it `redacted`.
 pub const FINISH_REDACTION: &str = "finish_redaction";
 
-/// How long a claimed job is ours before another worker may take it over.
-const LEASE_MILLIS: i64 = 60_000;
 /// Longest sleep between polls when no job is due (a commit wakes the worker sooner).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
@@ -53,7 +51,12 @@ impl Worker {
     /// Runs one due job if there is one. Returns whether a job was claimed.
     pub async fn run_once(&self) -> Result<bool, StoreError> {
         let now = self.app.clock().now_millis();
-        let Some(job) = self.app.store().claim_job(now, LEASE_MILLIS).await? else {
+        let Some(job) = self
+            .app
+            .store()
+            .claim_job(now, self.app.job_lease_millis())
+            .await?
+        else {
             return Ok(false);
         };
         if let Err(error) = self.perform(&job).await {

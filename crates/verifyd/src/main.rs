@@ -28,9 +28,55 @@ struct Cli {
 
 #[derive(Args, Clone)]
 struct DatabaseArg {
-    /// Database URL: sqlite://PATH (created if missing).
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DATABASE.
     #[arg(long = "database", env = "VERIFYD_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     url: String,
+    /// PostgreSQL: connections in this process's pool.
+    #[arg(long, env = "VERIFYD_DB_POOL_SIZE", default_value_t = 10)]
+    db_pool_size: u32,
+    /// PostgreSQL: cancel any statement running longer than this many seconds.
+    #[arg(long, env = "VERIFYD_DB_STATEMENT_TIMEOUT", default_value_t = 30)]
+    db_statement_timeout: u64,
+    /// Times verifyd's own transactions (job and delivery claims, idempotency keys) are run
+    /// again after a serialization failure or deadlock.
+    #[arg(long, env = "VERIFYD_DB_CONTENTION_RETRIES", default_value_t = 3)]
+    db_contention_retries: u32,
+}
+
+impl DatabaseArg {
+    fn options(&self) -> StoreOptions {
+        let mut options = StoreOptions::new(self.url.clone());
+        options.pool_size = self.db_pool_size.max(1);
+        options.statement_timeout =
+            std::time::Duration::from_secs(self.db_statement_timeout.max(1));
+        options.contention_retries = self.db_contention_retries;
+        options
+    }
+}
+
+/// How the background workers behave (for `serve` without `--no-worker`, and `worker`).
+#[derive(Args, Clone)]
+struct WorkerArgs {
+    /// Seconds a claimed job (processing, redaction) stays with its worker; if the process
+    /// dies, another process runs the job after this.
+    #[arg(long, env = "VERIFYD_JOB_LEASE", default_value_t = 60)]
+    job_lease: u64,
+    /// Seconds a claimed batch of webhook deliveries stays with its worker; if the process
+    /// dies, another sends them after this. Keep it well above --webhook-timeout.
+    #[arg(long, env = "VERIFYD_WEBHOOK_LEASE", default_value_t = 120)]
+    webhook_lease: u64,
+    /// Timeout of one webhook delivery attempt, in seconds.
+    #[arg(long, env = "VERIFYD_WEBHOOK_TIMEOUT", default_value_t = 10)]
+    webhook_timeout: u64,
+    /// Delays before each webhook retry in test mode, in seconds (comma-separated).
+    #[arg(long, env = "VERIFYD_WEBHOOK_RETRIES_TEST")]
+    webhook_retries_test: Option<String>,
+    /// Delays before each webhook retry in live mode, in seconds (comma-separated).
+    #[arg(long, env = "VERIFYD_WEBHOOK_RETRIES_LIVE")]
+    webhook_retries_live: Option<String>,
+    /// Let live-mode webhooks go to private, loopback and link-local addresses.
+    #[arg(long, env = "VERIFYD_WEBHOOK_ALLOW_PRIVATE")]
+    webhook_allow_private: bool,
 }
 
 #[derive(Subcommand)]
@@ -57,21 +103,27 @@ enum Command {
         /// Do not apply pending migrations on start.
         #[arg(long)]
         no_migrate: bool,
-        /// Serve the API only; run no background workers in this process.
+        /// Serve the API only; run no background workers in this process (run them with
+        /// `verifyd worker`).
         #[arg(long)]
         no_worker: bool,
-        /// Timeout of one webhook delivery attempt, in seconds.
-        #[arg(long, env = "VERIFYD_WEBHOOK_TIMEOUT", default_value_t = 10)]
-        webhook_timeout: u64,
-        /// Delays before each webhook retry in test mode, in seconds (comma-separated).
-        #[arg(long, env = "VERIFYD_WEBHOOK_RETRIES_TEST")]
-        webhook_retries_test: Option<String>,
-        /// Delays before each webhook retry in live mode, in seconds (comma-separated).
-        #[arg(long, env = "VERIFYD_WEBHOOK_RETRIES_LIVE")]
-        webhook_retries_live: Option<String>,
-        /// Let live-mode webhooks go to private, loopback and link-local addresses.
-        #[arg(long, env = "VERIFYD_WEBHOOK_ALLOW_PRIVATE")]
-        webhook_allow_private: bool,
+        #[command(flatten)]
+        webhooks: WorkerArgs,
+    },
+    /// Run only the background workers (processing, redaction, webhook delivery), no API.
+    /// Any number of worker and serve processes may share one PostgreSQL database.
+    Worker {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The public base URL the API processes hand to end users (events carry sessions'
+        /// `url`); default http://127.0.0.1:12111.
+        #[arg(long, env = "VERIFYD_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Do not apply pending migrations on start.
+        #[arg(long)]
+        no_migrate: bool,
+        #[command(flatten)]
+        webhooks: WorkerArgs,
     },
     /// Forward new events of a running verifyd to a local URL, signed (like `stripe listen`).
     Listen {
@@ -165,19 +217,34 @@ async fn main() -> ExitCode {
             api_keys,
             no_migrate,
             no_worker,
-            webhook_timeout,
-            webhook_retries_test,
-            webhook_retries_live,
-            webhook_allow_private,
-        } => match webhook_config(
-            webhook_timeout,
-            webhook_retries_test,
-            webhook_retries_live,
-            webhook_allow_private,
-        ) {
-            Ok(webhooks) => {
+            webhooks,
+        } => match webhook_config(&webhooks) {
+            Ok(config) => {
                 serve(
-                    database, listen, public_url, api_keys, no_migrate, no_worker, webhooks,
+                    database,
+                    listen,
+                    public_url,
+                    api_keys,
+                    no_migrate,
+                    no_worker,
+                    (config, webhooks.job_lease),
+                )
+                .await
+            }
+            Err(message) => Err(message),
+        },
+        Command::Worker {
+            database,
+            public_url,
+            no_migrate,
+            webhooks,
+        } => match webhook_config(&webhooks) {
+            Ok(config) => {
+                worker(
+                    database,
+                    public_url,
+                    no_migrate,
+                    (config, webhooks.job_lease),
                 )
                 .await
             }
@@ -224,24 +291,23 @@ async fn main() -> ExitCode {
     }
 }
 
-fn webhook_config(
-    timeout: u64,
-    test: Option<String>,
-    live: Option<String>,
-    allow_private: bool,
-) -> Result<WebhookConfig, String> {
+fn webhook_config(args: &WorkerArgs) -> Result<WebhookConfig, String> {
+    if args.webhook_lease <= args.webhook_timeout {
+        return Err("--webhook-lease must be longer than --webhook-timeout".into());
+    }
     let mut config = WebhookConfig {
-        timeout: std::time::Duration::from_secs(timeout.max(1)),
-        allow_private_in_live: allow_private,
+        timeout: std::time::Duration::from_secs(args.webhook_timeout.max(1)),
+        lease: std::time::Duration::from_secs(args.webhook_lease),
+        allow_private_in_live: args.webhook_allow_private,
         ..WebhookConfig::default()
     };
-    if let Some(raw) = test {
+    if let Some(raw) = &args.webhook_retries_test {
         config.test_schedule =
-            parse_schedule(&raw).map_err(|e| format!("--webhook-retries-test: {e}"))?;
+            parse_schedule(raw).map_err(|e| format!("--webhook-retries-test: {e}"))?;
     }
-    if let Some(raw) = live {
+    if let Some(raw) = &args.webhook_retries_live {
         config.live_schedule =
-            parse_schedule(&raw).map_err(|e| format!("--webhook-retries-live: {e}"))?;
+            parse_schedule(raw).map_err(|e| format!("--webhook-retries-live: {e}"))?;
     }
     Ok(config)
 }
@@ -253,10 +319,12 @@ async fn serve(
     api_keys: Vec<String>,
     no_migrate: bool,
     no_worker: bool,
-    webhooks: WebhookConfig,
+    (webhooks, job_lease): (WebhookConfig, u64),
 ) -> Result<(), String> {
-    let mut config = ServerConfig::new(listen, database.url);
+    let mut config = ServerConfig::new(listen, database.url.clone());
+    config.database = database.options();
     config.webhooks = webhooks;
+    config.job_lease = std::time::Duration::from_secs(job_lease.max(1));
     config.public_url = public_url;
     config.api_keys = api_keys
         .into_iter()
@@ -271,8 +339,25 @@ async fn serve(
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }
 
+async fn worker(
+    database: DatabaseArg,
+    public_url: Option<String>,
+    no_migrate: bool,
+    (webhooks, job_lease): (WebhookConfig, u64),
+) -> Result<(), String> {
+    let mut config = ServerConfig::new("127.0.0.1:12111", database.url.clone());
+    config.database = database.options();
+    config.database.migrate = !no_migrate;
+    config.public_url = public_url;
+    config.webhooks = webhooks;
+    config.job_lease = std::time::Duration::from_secs(job_lease.max(1));
+    verifyd_server::run_workers_until_stopped(config)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 async fn migrate(database: DatabaseArg) -> Result<(), String> {
-    let store = Store::connect(&StoreOptions::new(database.url))
+    let store = Store::connect(&database.options())
         .await
         .map_err(|e| e.to_string())?;
     store.migrate().await.map_err(|e| e.to_string())?;
@@ -303,7 +388,7 @@ async fn create_key(
     };
     let livemode = matches!(mode, Mode::Live);
     let key = generate_key(kind, livemode);
-    let store = Store::connect(&StoreOptions::new(database.url))
+    let store = Store::connect(&database.options())
         .await
         .map_err(|e| e.to_string())?;
     let record = StoredKey {

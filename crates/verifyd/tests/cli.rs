@@ -9,8 +9,19 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_verifyd");
 
+/// The test's database: `verifyd.db` in `dir`, or its own PostgreSQL database when the run
+/// uses PostgreSQL (`VERIFYD_TEST_DATABASE=postgres`; swept by `scripts/test`).
 fn database_url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("verifyd.db").display())
+    let dir = dir.to_owned();
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(verifyd_store::testing::database_url(&dir))
+    })
+    .join()
+    .unwrap()
 }
 
 fn create_key(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -162,8 +173,8 @@ fn keys_create_refuses_bad_arguments_without_printing_a_key() {
     }
 }
 
-#[test]
-fn migrate_creates_and_upgrades_a_database() {
+#[tokio::test]
+async fn migrate_creates_and_upgrades_a_database() {
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..2 {
         let out = Command::new(BIN)
@@ -176,7 +187,34 @@ fn migrate_creates_and_upgrades_a_database() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert!(dir.path().join("verifyd.db").exists());
+    // The schema is complete: a server told not to migrate works on it.
+    let key = "sk_test_migrated0000000000000001";
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args([
+            "serve",
+            "--no-migrate",
+            "--database",
+            &database_url(dir.path()),
+        ])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("VERIFYD_API_KEYS", key)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while reqwest::get(format!("{}/", server.base)).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, body) = create_session(&server.base, key).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test]

@@ -18,7 +18,6 @@ use verifyd_store::{AttemptRecord, ClaimedDelivery, DeliveryOutcome, StoreError}
 /// How much of a response body is kept (and read).
 pub const RESPONSE_EXCERPT_BYTES: usize = 4096;
 /// A claimed batch is ours this long; longer than any attempt can take.
-const LEASE_MILLIS: i64 = 120_000;
 /// Deliveries claimed, sent (concurrently) and settled together: two commits per batch
 /// instead of two per delivery.
 pub const BATCH: u32 = 32;
@@ -36,6 +35,10 @@ pub struct WebhookConfig {
     pub allow_private_in_live: bool,
     /// Deliveries sent at once by one process.
     pub concurrency: usize,
+    /// How long a claimed batch of deliveries stays with the process that claimed it; if
+    /// that process dies, another sends them once it expires (default 120 s; keep it well
+    /// above `timeout`).
+    pub lease: Duration,
 }
 
 impl Default for WebhookConfig {
@@ -61,6 +64,7 @@ impl Default for WebhookConfig {
             ],
             allow_private_in_live: false,
             concurrency: 4,
+            lease: Duration::from_secs(120),
         }
     }
 }
@@ -142,7 +146,11 @@ impl DeliveryWorker {
         let batch = self
             .app
             .store()
-            .claim_deliveries(now, LEASE_MILLIS, BATCH)
+            .claim_deliveries(
+                now,
+                self.app.webhook_config().lease.as_millis() as i64,
+                BATCH,
+            )
             .await?;
         if batch.is_empty() {
             return Ok(0);

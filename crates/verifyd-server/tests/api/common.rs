@@ -163,11 +163,6 @@ impl TestApp {
         }
     }
 
-    /// The database URL this server runs on.
-    pub async fn database_url(&self) -> String {
-        verifyd_store::testing::database_url(self.dir.path()).await
-    }
-
     /// Stops the server and waits until it has closed the database.
     pub async fn stop(mut self) -> Arc<TempDir> {
         if let Some(tx) = self.shutdown.take() {
