@@ -26,6 +26,67 @@ pub struct RunArgs {
     /// Seconds-long run on tiny data.
     #[arg(long)]
     pub smoke: bool,
+    /// PostgreSQL server for the PostgreSQL scenario (a fresh database is made on it and
+    /// dropped afterwards); default VERIFYD_TEST_POSTGRES or postgres://postgres@127.0.0.1:5432.
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// Skip the PostgreSQL scenario.
+    #[arg(long)]
+    pub no_postgres: bool,
+}
+
+/// Create then retrieve, c=64, on a fresh PostgreSQL database. `None` when skipped.
+async fn postgres_scenario(
+    args: &RunArgs,
+    secs: u64,
+) -> Result<Option<(Value, Value, f64, f64)>, String> {
+    if args.no_postgres {
+        return Ok(None);
+    }
+    if let Some(server) = &args.postgres {
+        std::env::set_var("VERIFYD_TEST_POSTGRES", server);
+    }
+    let server = verifyd_store::testing::postgres_server();
+    use sqlx::Connection;
+    if let Err(e) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await {
+        return Err(format!(
+            "PostgreSQL at {server} unreachable ({e}); pass --no-postgres to skip"
+        ));
+    }
+    let name = verifyd_store::testing::create_database().await;
+    let outcome = async {
+        let verifyd = Verifyd::start_on(&args.verifyd, &format!("{server}/{name}"), true).await?;
+        let sessions = "/v1/identity/verification_sessions";
+        let create = load(load_args(
+            format!("{}{sessions}", verifyd.base),
+            "POST",
+            "type=document",
+            64,
+            secs,
+            "create",
+        ))
+        .await?;
+        let rss_create = verifyd.peak_rss_mb();
+        let ids = session_ids(&verifyd.base, if args.smoke { 50 } else { 1000 }).await?;
+        let ids_file = args.workdir.join("ids-postgres.txt");
+        std::fs::write(&ids_file, ids.join("\n")).map_err(|e| e.to_string())?;
+        let mut retrieve_args = load_args(
+            format!("{}{sessions}/{{id}}", verifyd.base),
+            "GET",
+            "",
+            64,
+            secs,
+            "retrieve",
+        );
+        retrieve_args.ids = Some(ids_file.display().to_string());
+        let retrieve = load(retrieve_args).await?;
+        let rss_retrieve = verifyd.peak_rss_mb();
+        verifyd.stop();
+        Ok::<_, String>(Some((create, retrieve, rss_create, rss_retrieve)))
+    }
+    .await;
+    verifyd_store::testing::drop_database(&name).await;
+    outcome
 }
 
 fn fresh_db(args: &RunArgs, name: &str) -> PathBuf {
@@ -210,6 +271,21 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         "peak_rss_mb": hooks["peak_rss_mb"],
     }));
 
+    eprintln!("create and retrieve on PostgreSQL");
+    let postgres = postgres_scenario(&args, secs).await?;
+    if let Some((create, retrieve, rss_create, rss_retrieve)) = &postgres {
+        rows.push(row(
+            "PostgreSQL create (durable), c=64",
+            create,
+            *rss_create,
+        ));
+        rows.push(row(
+            "PostgreSQL retrieve by id, c=64",
+            retrieve,
+            *rss_retrieve,
+        ));
+    }
+
     let ratio = |a: &Value, b: &Value| {
         let (a, b) = (
             a["rps"].as_f64().unwrap_or(0.0),
@@ -229,6 +305,8 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
             / sqlite["rows_per_s_batch_1"].as_f64().unwrap_or(1.0),
         "webhook_events_per_s": hooks["events_per_s"],
         "webhook_lag_p99_ms": hooks["lag_p99_ms"],
+        "postgres_create_vs_http_post": postgres.as_ref().map(|p| ratio(&p.0, &ceiling_post)),
+        "postgres_retrieve_vs_http_get": postgres.as_ref().map(|p| ratio(&p.1, &ceiling_get)),
         "max_peak_rss_mb": rows.iter().filter_map(|r| r["peak_rss_mb"].as_f64()).fold(0.0, f64::max),
     });
 

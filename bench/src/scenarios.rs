@@ -172,12 +172,17 @@ async fn wait_up(base: &str) -> Result<(), String> {
 
 impl Verifyd {
     pub async fn start(bin: &Path, db: &Path, workers: bool) -> Result<Self, String> {
+        Self::start_on(bin, &format!("sqlite://{}", db.display()), workers).await
+    }
+
+    /// Starts verifyd on any database URL (SQLite or PostgreSQL).
+    pub async fn start_on(bin: &Path, database_url: &str, workers: bool) -> Result<Self, String> {
         let port = free_port();
         let mut command = Command::new(bin);
         command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--database")
-            .arg(format!("sqlite://{}", db.display()))
+            .arg(database_url)
             .env("VERIFYD_API_KEYS", KEY)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
