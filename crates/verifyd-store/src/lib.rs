@@ -84,7 +84,7 @@ pub struct StoreOptions {
     pub migrate: bool,
     /// SQLite: connections for reads (writes always use one connection).
     pub read_connections: u32,
-    /// PostgreSQL: connections in the pool, shared by reads and writes.
+    /// PostgreSQL: connections in each of the two pools (transactions; reads).
     pub pool_size: u32,
     /// PostgreSQL: a statement running longer than this is cancelled (`statement_timeout`).
     pub statement_timeout: Duration,
@@ -135,7 +135,12 @@ enum Db {
         read: SqlitePool,
     },
     Postgres {
+        /// Connections for transactions.
         pool: PgPool,
+        /// Connections for reads outside transactions. Separate, so a transaction that
+        /// reads on the side (rendering an expanded object) never waits for a connection
+        /// that other transactions hold while they wait for the same thing.
+        read: PgPool,
     },
 }
 
@@ -216,16 +221,22 @@ impl Store {
     }
 
     async fn connect_postgres(options: &StoreOptions) -> Result<Db> {
+        let connect = postgres_options(options)?;
         let pool = PgPoolOptions::new()
             .max_connections(options.pool_size.max(1))
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(postgres_options(options)?)
+            .connect_with(connect.clone())
             .await?;
         if options.migrate {
             // sqlx takes an advisory lock: processes starting together migrate one at a time.
             POSTGRES_MIGRATOR.run(&pool).await?;
         }
-        Ok(Db::Postgres { pool })
+        let read = PgPoolOptions::new()
+            .max_connections(options.pool_size.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(connect)
+            .await?;
+        Ok(Db::Postgres { pool, read })
     }
 
     /// Which database this store runs on.
@@ -247,7 +258,7 @@ impl Store {
                     })
                     .await
             }
-            Db::Postgres { pool } => Ok(POSTGRES_MIGRATOR.run(pool).await?),
+            Db::Postgres { pool, .. } => Ok(POSTGRES_MIGRATOR.run(pool).await?),
         }
     }
 
@@ -262,7 +273,7 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx> {
         match &self.db {
             Db::Sqlite { writer, .. } => Ok(Tx::sqlite(writer.begin().await?)),
-            Db::Postgres { pool } => Ok(Tx::postgres(pool.begin().await?)),
+            Db::Postgres { pool, .. } => Ok(Tx::postgres(pool.begin().await?)),
         }
     }
 
@@ -298,7 +309,10 @@ impl Store {
                 write.close().await;
                 read.close().await;
             }
-            Db::Postgres { pool } => pool.close().await,
+            Db::Postgres { pool, read } => {
+                pool.close().await;
+                read.close().await;
+            }
         }
     }
 
@@ -312,7 +326,7 @@ impl Store {
     pub(crate) fn reader(&self) -> Target<'_> {
         match &self.db {
             Db::Sqlite { read, .. } => Target::SqlitePool(read),
-            Db::Postgres { pool } => Target::PgPool(pool),
+            Db::Postgres { read, .. } => Target::PgPool(read),
         }
     }
 

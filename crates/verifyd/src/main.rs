@@ -31,7 +31,7 @@ struct DatabaseArg {
     /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DATABASE.
     #[arg(long = "database", env = "VERIFYD_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     url: String,
-    /// PostgreSQL: connections in this process's pool.
+    /// PostgreSQL: connections in each of this process's two pools (transactions, reads).
     #[arg(long, env = "VERIFYD_DB_POOL_SIZE", default_value_t = 10)]
     db_pool_size: u32,
     /// PostgreSQL: cancel any statement running longer than this many seconds.

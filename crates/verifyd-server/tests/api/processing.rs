@@ -484,3 +484,41 @@ impl MillisForTests for verifyd_core::clock::ManualClock {
         self.now_millis()
     }
 }
+
+/// A write that renders an expanded report reads it beside its own transaction. With one
+/// connection per pool (PostgreSQL runs), that read must not wait for the connection the
+/// transaction holds: it would hang, then fail.
+#[tokio::test]
+async fn writes_expanding_the_last_report_work_with_a_single_connection_pool() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_configured(
+        dir,
+        Options::default(),
+        verifyd_core::clock::ManualClock::starting_now(),
+        |config| config.database.pool_size = 1,
+    )
+    .await;
+    let id = app.create_session(&[]).await.id();
+    let failed = app.post(SK_TEST, &helper(&id, "require_input"), &[]).await;
+    let report = failed.body["last_verification_report"]
+        .as_str()
+        .expect("a report")
+        .to_owned();
+    let expand = [("expand[]", "last_verification_report")];
+    let path = format!("/v1/identity/verification_sessions/{id}");
+    let updated = app
+        .post(SK_TEST, &path, &[("metadata[a]", "b"), expand[0]])
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    assert_eq!(
+        updated.body["last_verification_report"]["id"],
+        report.as_str()
+    );
+    let canceled = app.post(SK_TEST, &format!("{path}/cancel"), &expand).await;
+    assert_eq!(canceled.status, 200, "{}", canceled.body);
+    assert_eq!(canceled.body["status"], "canceled");
+    assert_eq!(
+        canceled.body["last_verification_report"]["id"],
+        report.as_str()
+    );
+}
