@@ -159,7 +159,10 @@ impl AppState {
     /// Starts the job worker and the webhook delivery workers; they stop when `stop` turns
     /// true.
     fn spawn_workers(&self, stop: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut workers = vec![tokio::spawn(self.worker().run(stop.clone()))];
+        let mut workers = vec![
+            tokio::spawn(self.worker().run(stop.clone())),
+            tokio::spawn(self.clone().relay_work_signals(stop.clone())),
+        ];
         for _ in 0..self.webhook_config().concurrency.max(1) {
             let delivery = self.delivery_worker();
             workers.push(tokio::spawn(
@@ -167,6 +170,34 @@ impl AppState {
             ));
         }
         workers
+    }
+}
+
+impl AppState {
+    /// On PostgreSQL, wakes this process's workers whenever any process commits queued work
+    /// (so a job queued by an API-only process starts at once rather than at the next poll).
+    /// Returns at once on SQLite.
+    async fn relay_work_signals(self, mut stop: watch::Receiver<bool>) {
+        let mut listener = match self.store().work_listener().await {
+            Ok(Some(listener)) => listener,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for work signals; workers will poll");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                signal = listener.next() => match signal {
+                    Ok(()) => self.notify_jobs(),
+                    Err(error) => {
+                        tracing::warn!(%error, "work signal listener failed; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                },
+                _ = stop.changed() => return,
+            }
+        }
     }
 }
 

@@ -500,6 +500,9 @@ impl Tx {
             .execute(self.conn())
             .await?;
         }
+        if !endpoint_ids.is_empty() {
+            self.signal_work().await?;
+        }
         Ok(())
     }
 }

@@ -95,7 +95,7 @@ impl Tx {
             .bind(now_millis)
             .execute(self.conn())
             .await?;
-        Ok(())
+        self.signal_work().await
     }
 
     /// Deletes a finished job. False if the lease was lost (another worker took the job

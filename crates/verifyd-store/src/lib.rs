@@ -141,7 +141,28 @@ enum Db {
         /// reads on the side (rendering an expanded object) never waits for a connection
         /// that other transactions hold while they wait for the same thing.
         read: PgPool,
+        /// How to connect, for the LISTEN connection of [`Store::work_listener`].
+        connect: Box<PgConnectOptions>,
     },
+}
+
+/// The PostgreSQL channel on which a commit that queued work tells every process.
+const WORK_CHANNEL: &str = "verifyd_work";
+
+/// Signals "work was queued" from commits of any process on the database (PostgreSQL
+/// `LISTEN`). Signals are hints: a worker still polls, so a signal lost while the listener
+/// reconnects only delays work.
+pub struct WorkListener {
+    listener: sqlx::postgres::PgListener,
+    _pool: PgPool,
+}
+
+impl WorkListener {
+    /// Waits for the next signal (reconnecting if the connection was lost).
+    pub async fn next(&mut self) -> Result<()> {
+        self.listener.recv().await?;
+        Ok(())
+    }
 }
 
 /// Handle to the database. Cheap to clone.
@@ -234,9 +255,13 @@ impl Store {
         let read = PgPoolOptions::new()
             .max_connections(options.pool_size.max(1))
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await?;
-        Ok(Db::Postgres { pool, read })
+        Ok(Db::Postgres {
+            pool,
+            read,
+            connect: Box::new(connect),
+        })
     }
 
     /// Which database this store runs on.
@@ -297,6 +322,23 @@ impl Store {
         }
     }
 
+    /// A listener for "work was queued" signals from every process on this database;
+    /// `None` on SQLite, where one process owns the database and wakes its own workers.
+    pub async fn work_listener(&self) -> Result<Option<WorkListener>> {
+        let Db::Postgres { connect, .. } = &self.db else {
+            return Ok(None);
+        };
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with((**connect).clone());
+        let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+        listener.listen(WORK_CHANNEL).await?;
+        Ok(Some(WorkListener {
+            listener,
+            _pool: pool,
+        }))
+    }
+
     /// Closes every connection, waiting for them to finish.
     pub async fn close(&self) {
         match &self.db {
@@ -309,7 +351,7 @@ impl Store {
                 write.close().await;
                 read.close().await;
             }
-            Db::Postgres { pool, read } => {
+            Db::Postgres { pool, read, .. } => {
                 pool.close().await;
                 read.close().await;
             }

@@ -43,6 +43,19 @@ impl Tx {
         }
     }
 
+    /// Tells every process's workers, when this transaction commits, that work was queued
+    /// (PostgreSQL `NOTIFY`, delivered only on commit; nothing on SQLite, where the one
+    /// process wakes its own workers).
+    pub(crate) async fn signal_work(&mut self) -> Result<()> {
+        if self.backend() == Backend::Postgres {
+            crate::db::sql("SELECT pg_notify(?, '')")
+                .bind(crate::WORK_CHANNEL)
+                .execute(self.conn())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Makes the writes durable: returns once they are committed to disk.
     pub async fn commit(self) -> Result<()> {
         match self.inner {

@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 use verifyd_store::{IdempotencyClaim, Store, StoreOptions};
 
 async fn stores(dir: &tempfile::TempDir, n: usize) -> Vec<Arc<Store>> {
@@ -133,5 +134,36 @@ async fn of_concurrent_claims_of_one_idempotency_key_exactly_one_proceeds() {
         }
         assert_eq!(proceed, 1, "round {round}");
     }
+    finish(stores, &dir).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_that_queues_work_signals_the_other_stores_only_once_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = stores(&dir, 2).await;
+    let listener = stores[1].work_listener().await.unwrap();
+    let Some(mut listener) = listener else {
+        // SQLite: one process per database wakes its own workers; nothing to listen to.
+        assert!(!verifyd_store::testing::use_postgres());
+        finish(stores, &dir).await;
+        return;
+    };
+    let now = 1_700_000_000_000_i64;
+    let mut tx = stores[0].begin().await.unwrap();
+    tx.enqueue_job("test", "s", now, now).await.unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(500), listener.next()).await;
+    assert!(early.is_err(), "no signal before the commit");
+    tx.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), listener.next())
+        .await
+        .expect("a signal after the commit")
+        .unwrap();
+    // A rolled-back transaction signals nothing.
+    let mut tx = stores[0].begin().await.unwrap();
+    tx.enqueue_job("test", "t", now, now).await.unwrap();
+    tx.rollback().await.unwrap();
+    let late = tokio::time::timeout(Duration::from_millis(500), listener.next()).await;
+    assert!(late.is_err(), "no signal from a rollback");
+    drop(listener);
     finish(stores, &dir).await;
 }
