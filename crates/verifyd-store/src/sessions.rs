@@ -87,6 +87,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Refreshes the planner's statistics (PostgreSQL `ANALYZE`; SQLite `ANALYZE` too), for
+    /// tests that check query plans on freshly seeded tables.
+    #[doc(hidden)]
+    pub async fn analyze(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sql("ANALYZE").execute(tx.conn()).await?;
+        tx.commit().await
+    }
+}
+
 fn session_of(row: &DbRow) -> Result<VerificationSession> {
     decode(row.get::<&str>("body"))
 }
