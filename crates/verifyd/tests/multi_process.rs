@@ -1,6 +1,7 @@
 //! Several real verifyd processes on one PostgreSQL database behave as one service: an
-//! idempotency key is honoured whichever process each request reaches; every job and every
-//! webhook delivery is done once although several processes claim work; lists and events
+//! idempotency key is honoured whichever process each request reaches; every job
+//! (processing a submission from the hosted page, finishing a redaction) and every webhook
+//! delivery is done once although several processes claim work; lists and events
 //! read the same from any process; and work a process held when it was killed with SIGKILL
 //! is finished by another once its lease expires.
 //!
@@ -226,6 +227,67 @@ async fn wait_until<F: AsyncFn() -> bool>(what: &str, limit: Duration, condition
     }
 }
 
+/// What an end user does on the hosted page: open the session's `url`, accept consent,
+/// pick the test outcome "verified". Returns once the submission is accepted (the session
+/// is then `processing`, with a job queued).
+async fn submit_through_hosted_page(base: &str, session: &Value) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut cookies: Vec<(String, String)> = Vec::new();
+    let mut send = async |request: reqwest::RequestBuilder| {
+        let header = cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let response = request.header("Cookie", header).send().await.unwrap();
+        for set in response.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            cookies.retain(|(n, _)| n != name);
+            cookies.push((name.to_owned(), value.to_owned()));
+        }
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (
+            response.status().as_u16(),
+            location,
+            response.text().await.unwrap(),
+        )
+    };
+    let csrf = |body: &str| {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = body.find(marker).expect("a form") + marker.len();
+        body[start..start + body[start..].find('"').unwrap()].to_owned()
+    };
+    let id = session["id"].as_str().unwrap();
+    let (status, location, _) = send(client.get(session["url"].as_str().unwrap())).await;
+    assert_eq!(status, 303);
+    let (_, _, consent) = send(client.get(format!("{base}{}", location.unwrap()))).await;
+    let (status, location, _) = send(client.post(format!("{base}/verify/s/{id}/consent")).form(&[
+        ("csrf_token", csrf(&consent).as_str()),
+        ("decision", "accept"),
+    ]))
+    .await;
+    assert_eq!(status, 303);
+    let (_, _, step) = send(client.get(format!("{base}{}", location.unwrap()))).await;
+    let (status, location, body) = send(
+        client
+            .post(format!("{base}/verify/s/{id}/test-outcome"))
+            .form(&[
+                ("csrf_token", csrf(&step).as_str()),
+                ("outcome", "verified"),
+            ]),
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert!(location.unwrap().contains("/end/submitted"));
+}
+
 async fn add_endpoint(base: &str, url: &str) {
     let (status, body) = post(
         base,
@@ -371,6 +433,52 @@ async fn every_job_and_delivery_is_done_once_and_lists_agree_whichever_process_a
     .await;
     let expected: Vec<Value> = ids_of(&whole[whole.len() - 5..whole.len() - 1]);
     assert_eq!(ids_of(before["data"].as_array().unwrap()), expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submissions_queued_by_an_api_only_process_are_processed_once_by_worker_processes() {
+    let db = Database::create().await;
+    let a = serve(&db, &["--no-worker"]).await;
+    let _w1 = worker(&db, &["--public-url", a.base()]);
+    let _w2 = worker(&db, &["--public-url", a.base()]);
+    let path = "/v1/identity/verification_sessions";
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        let (status, session) = post(a.base(), path, &[("type", "document")], None).await;
+        assert_eq!(status, 200, "{session}");
+        submit_through_hosted_page(a.base(), &session).await;
+        ids.push(session["id"].as_str().unwrap().to_owned());
+    }
+    wait_until(
+        "every submission to be processed",
+        Duration::from_secs(60),
+        async || {
+            let all = list_all(&[a.base()], path, 100).await;
+            all.iter().all(|s| s["status"] == "verified")
+        },
+    )
+    .await;
+    // Each processing job ran once: one report and one `verified` event per session.
+    let verified = list_all(
+        &[a.base()],
+        "/v1/events?type=identity.verification_session.verified",
+        100,
+    )
+    .await;
+    for id in &ids {
+        let reports = list_all(
+            &[a.base()],
+            &format!("/v1/identity/verification_reports?verification_session={id}"),
+            100,
+        )
+        .await;
+        assert_eq!(reports.len(), 1, "reports of {id}");
+        let events = verified
+            .iter()
+            .filter(|e| e["data"]["object"]["id"] == id.as_str())
+            .count();
+        assert_eq!(events, 1, "verified events of {id}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
