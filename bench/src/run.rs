@@ -54,39 +54,50 @@ async fn postgres_scenario(
         ));
     }
     let name = verifyd_store::testing::create_database().await;
-    let outcome = async {
-        let verifyd = Verifyd::start_on(&args.verifyd, &format!("{server}/{name}"), true).await?;
-        let sessions = "/v1/identity/verification_sessions";
-        let create = load(load_args(
-            format!("{}{sessions}", verifyd.base),
-            "POST",
-            "type=document",
-            64,
-            secs,
-            "create",
-        ))
-        .await?;
-        let rss_create = verifyd.peak_rss_mb();
-        let ids = session_ids(&verifyd.base, if args.smoke { 50 } else { 1000 }).await?;
-        let ids_file = args.workdir.join("ids-postgres.txt");
-        std::fs::write(&ids_file, ids.join("\n")).map_err(|e| e.to_string())?;
-        let mut retrieve_args = load_args(
-            format!("{}{sessions}/{{id}}", verifyd.base),
-            "GET",
-            "",
-            64,
-            secs,
-            "retrieve",
-        );
-        retrieve_args.ids = Some(ids_file.display().to_string());
-        let retrieve = load(retrieve_args).await?;
-        let rss_retrieve = verifyd.peak_rss_mb();
-        verifyd.stop();
-        Ok::<_, String>(Some((create, retrieve, rss_create, rss_retrieve)))
-    }
-    .await;
+    let outcome = create_and_retrieve(args, &format!("{server}/{name}"), secs, "ids-postgres.txt")
+        .await
+        .map(Some);
     verifyd_store::testing::drop_database(&name).await;
     outcome
+}
+
+/// Scenarios 1, 2 (and 6 on PostgreSQL): creates at c=64, then retrieves of 1 000 of the
+/// created sessions at c=64, on a verifyd over `database_url`. Returns both results and the
+/// peak RSS after each.
+async fn create_and_retrieve(
+    args: &RunArgs,
+    database_url: &str,
+    secs: u64,
+    ids_name: &str,
+) -> Result<(Value, Value, f64, f64), String> {
+    let sessions = "/v1/identity/verification_sessions";
+    let verifyd = Verifyd::start_on(&args.verifyd, database_url, true).await?;
+    let create = load(load_args(
+        format!("{}{sessions}", verifyd.base),
+        "POST",
+        "type=document",
+        64,
+        secs,
+        "create",
+    ))
+    .await?;
+    let rss_create = verifyd.peak_rss_mb();
+    let ids = session_ids(&verifyd.base, if args.smoke { 50 } else { 1000 }).await?;
+    let ids_file = args.workdir.join(ids_name);
+    std::fs::write(&ids_file, ids.join("\n")).map_err(|e| e.to_string())?;
+    let mut retrieve_args = load_args(
+        format!("{}{sessions}/{{id}}", verifyd.base),
+        "GET",
+        "",
+        64,
+        secs,
+        "retrieve",
+    );
+    retrieve_args.ids = Some(ids_file.display().to_string());
+    let retrieve = load(retrieve_args).await?;
+    let rss_retrieve = verifyd.peak_rss_mb();
+    verifyd.stop();
+    Ok((create, retrieve, rss_create, rss_retrieve))
 }
 
 fn fresh_db(args: &RunArgs, name: &str) -> PathBuf {
@@ -165,32 +176,13 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
 
     eprintln!("create and retrieve");
     let db = fresh_db(&args, "api.db");
-    let verifyd = Verifyd::start(&args.verifyd, &db, true).await?;
-    let create = load(load_args(
-        format!("{}{sessions}", verifyd.base),
-        "POST",
-        "type=document",
-        64,
+    let (create, retrieve, rss_create, rss_retrieve) = create_and_retrieve(
+        &args,
+        &format!("sqlite://{}", db.display()),
         secs,
-        "create",
-    ))
+        "ids.txt",
+    )
     .await?;
-    let rss_create = verifyd.peak_rss_mb();
-    let ids = session_ids(&verifyd.base, if args.smoke { 50 } else { 1000 }).await?;
-    let ids_file = args.workdir.join("ids.txt");
-    std::fs::write(&ids_file, ids.join("\n")).map_err(|e| e.to_string())?;
-    let mut retrieve_args = load_args(
-        format!("{}{sessions}/{{id}}", verifyd.base),
-        "GET",
-        "",
-        64,
-        secs,
-        "retrieve",
-    );
-    retrieve_args.ids = Some(ids_file.display().to_string());
-    let retrieve = load(retrieve_args).await?;
-    let rss_retrieve = verifyd.peak_rss_mb();
-    verifyd.stop();
     rows.push(row("create (durable), c=64", &create, rss_create));
     rows.push(row("retrieve by id, c=64", &retrieve, rss_retrieve));
 

@@ -87,16 +87,53 @@ fn event_from_row(r: &DbRow) -> StoredEvent {
 const EVENT_COLUMNS: &str =
     "SELECT id, livemode, created, type, pending_webhooks, failed_webhooks, body FROM events";
 
+/// Changes to events' `pending_webhooks` / `failed_webhooks`, applied together in event-id
+/// order (after the deliveries that caused them are locked).
+#[derive(Default)]
+struct EventCounters(std::collections::BTreeMap<String, (i64, i64)>);
+
+impl EventCounters {
+    /// A delivery of `event_id` settled with `outcome`.
+    fn settle(&mut self, event_id: String, outcome: DeliveryOutcome) {
+        let (pending, failed) = match outcome {
+            DeliveryOutcome::Succeeded => (1, 0),
+            DeliveryOutcome::GaveUp => (1, 1),
+            DeliveryOutcome::RetryAt(_) => return,
+        };
+        let entry = self.0.entry(event_id).or_default();
+        entry.0 += pending;
+        entry.1 += failed;
+    }
+
+    async fn apply(self, tx: &mut Tx) -> Result<()> {
+        for (event_id, (pending, failed)) in self.0 {
+            sql(
+                "UPDATE events SET pending_webhooks = pending_webhooks - ?, \
+                 failed_webhooks = failed_webhooks + ? WHERE id = ?",
+            )
+            .bind(pending)
+            .bind(failed)
+            .bind(event_id.as_str())
+            .execute(tx.conn())
+            .await?;
+        }
+        Ok(())
+    }
+}
+
 fn endpoint_of(row: &DbRow) -> Result<WebhookEndpoint> {
     decode(row.get::<&str>("body"))
 }
 
+/// A `type` pattern as a LIKE pattern: `*` matches any run of characters, everything else
+/// itself (escaped with `!`, which means the same on both backends whatever their string
+/// settings). LIKE is case-sensitive on both (SQLite runs with `case_sensitive_like`).
 fn like_escape(pattern: &str) -> String {
     let mut out = String::new();
     for c in pattern.chars() {
         match c {
-            '\\' | '%' | '_' => {
-                out.push('\\');
+            '!' | '%' | '_' => {
+                out.push('!');
                 out.push(c);
             }
             '*' => out.push('%'),
@@ -134,7 +171,7 @@ impl Store {
             if pattern.contains('*') {
                 qb.push(" AND type LIKE ")
                     .push_bind(like_escape(pattern))
-                    .push(" ESCAPE '\\'");
+                    .push(" ESCAPE '!'");
             } else {
                 qb.push(" AND type = ").push_bind(pattern.as_str());
             }
@@ -300,7 +337,12 @@ impl Store {
         self.retrying(move || async move {
             let mut tx = self.begin().await?;
             let mut count = 0;
-            for (delivery, attempt, outcome) in settled {
+            let mut counters = EventCounters::default();
+            // Deliveries in id order, then events in id order: the lock order every writer
+            // of these rows follows.
+            let mut ordered: Vec<_> = settled.iter().collect();
+            ordered.sort_by_key(|(delivery, _, _)| delivery.id);
+            for (delivery, attempt, outcome) in ordered {
                 let (state, next) = match outcome {
                     DeliveryOutcome::Succeeded => ("succeeded", None),
                     DeliveryOutcome::RetryAt(at) => ("pending", Some(*at)),
@@ -328,20 +370,11 @@ impl Store {
                 .bind(&attempt.response_excerpt)
                 .execute(tx.conn())
                 .await?;
-                let counters = match outcome {
-                    DeliveryOutcome::Succeeded => Some(
-                        "UPDATE events SET pending_webhooks = pending_webhooks - 1 WHERE id = ?",
-                    ),
-                    DeliveryOutcome::GaveUp => Some(
-                        "UPDATE events SET pending_webhooks = pending_webhooks - 1, \
-                         failed_webhooks = failed_webhooks + 1 WHERE id = ?",
-                    ),
-                    DeliveryOutcome::RetryAt(_) => None,
-                };
-                if let (Some(text), Some(event)) = (counters, &delivery.event) {
-                    sql(text).bind(event.id.as_str()).execute(tx.conn()).await?;
+                if let Some(event) = &delivery.event {
+                    counters.settle(event.id.clone(), *outcome);
                 }
             }
+            counters.apply(&mut tx).await?;
             tx.commit().await?;
             Ok(count)
         })
@@ -449,23 +482,23 @@ impl Tx {
     }
 
     /// Stops every pending delivery to an endpoint (disabled or deleted): they settle as
-    /// failed, so their events no longer count them as pending.
+    /// failed, so their events no longer count them as pending. Locks deliveries first and
+    /// events after, in id order, as [`Store::settle_deliveries`] does, so the two never
+    /// deadlock nor count a delivery twice.
     pub async fn cancel_pending_deliveries(&mut self, endpoint_id: &str) -> Result<u64> {
-        sql(
-            "UPDATE events SET pending_webhooks = pending_webhooks - 1, failed_webhooks = failed_webhooks + 1 \
-             WHERE id IN (SELECT event_id FROM webhook_deliveries WHERE endpoint_id = ? AND state = 'pending')",
-        )
-        .bind(endpoint_id)
-        .execute(self.conn())
-        .await?;
-        let done = sql(
+        let rows = sql(
             "UPDATE webhook_deliveries SET state = 'canceled', lease_until = NULL \
-             WHERE endpoint_id = ? AND state = 'pending'",
+             WHERE endpoint_id = ? AND state = 'pending' RETURNING event_id",
         )
         .bind(endpoint_id)
-        .execute(self.conn())
+        .fetch_all(self.conn())
         .await?;
-        Ok(done)
+        let mut counters = EventCounters::default();
+        for row in &rows {
+            counters.settle(row.get("event_id"), DeliveryOutcome::GaveUp);
+        }
+        counters.apply(self).await?;
+        Ok(rows.len() as u64)
     }
 
     /// Writes an event and one pending delivery per receiving endpoint.

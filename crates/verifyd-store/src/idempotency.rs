@@ -50,26 +50,39 @@ impl Store {
         let select = select.as_str();
         self.retrying(move || async move {
             let mut tx = self.begin().await?;
-            let inserted = sql(
-                "INSERT INTO idempotency_keys (livemode, idempotency_key, fingerprint, state, \
-                 locked_until, created) VALUES (?, ?, ?, 'in_flight', ?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(livemode)
-            .bind(key)
-            .bind(fingerprint)
-            .bind(now_millis + lock_millis)
-            .bind(now_millis)
-            .execute(tx.conn())
-            .await?;
-            if inserted == 1 {
-                tx.commit().await?;
-                return Ok(IdempotencyClaim::Proceed);
-            }
-            let row = sql(select)
+            // Insert, or else read the existing row; if that row vanished in between (a
+            // concurrent release or prune), insert again.
+            let mut existing = None;
+            for _ in 0..3 {
+                let inserted = sql(
+                    "INSERT INTO idempotency_keys (livemode, idempotency_key, fingerprint, \
+                     state, locked_until, created) VALUES (?, ?, ?, 'in_flight', ?, ?) \
+                     ON CONFLICT DO NOTHING",
+                )
                 .bind(livemode)
                 .bind(key)
-                .fetch_one(tx.conn())
+                .bind(fingerprint)
+                .bind(now_millis + lock_millis)
+                .bind(now_millis)
+                .execute(tx.conn())
                 .await?;
+                if inserted == 1 {
+                    tx.commit().await?;
+                    return Ok(IdempotencyClaim::Proceed);
+                }
+                existing = sql(select)
+                    .bind(livemode)
+                    .bind(key)
+                    .fetch_optional(tx.conn())
+                    .await?;
+                if existing.is_some() {
+                    break;
+                }
+            }
+            let Some(row) = existing else {
+                // Claimed and released over and over meanwhile: someone is using the key.
+                return Ok(IdempotencyClaim::InFlight);
+            };
             let fresh = row.get::<i64>("created") > now_millis - retention_millis;
             let claim = if !fresh {
                 // Expired: the key starts over as a first use.

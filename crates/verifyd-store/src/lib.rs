@@ -189,6 +189,11 @@ fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
+        // LIKE matches case-sensitively, as PostgreSQL's does (the events `type` filter).
+        .pragma("case_sensitive_like", "ON")
+        // Deleted and overwritten content (redacted files and documents) is zeroed on disk
+        // rather than left in free pages.
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(10)))
 }
 
@@ -297,7 +302,13 @@ impl Store {
     /// `writer`); on PostgreSQL each is its own.
     pub async fn begin(&self) -> Result<Tx> {
         match &self.db {
-            Db::Sqlite { writer, .. } => Ok(Tx::sqlite(writer.begin().await?)),
+            Db::Sqlite { writer, .. } => {
+                // On its own task: if the caller is cancelled (a client hung up), the
+                // writer's bookkeeping still follows the statements sqlx has already sent.
+                let writer = writer.clone();
+                let tx = run_to_completion(async move { writer.begin().await }).await?;
+                Ok(Tx::sqlite(tx))
+            }
             Db::Postgres { pool, .. } => Ok(Tx::postgres(pool.begin().await?)),
         }
     }
@@ -390,6 +401,17 @@ impl Store {
             .await?;
         Ok(row.get("id"))
     }
+}
+
+/// Runs `work` on a task of its own and waits for it: cancelling the caller does not cut
+/// `work` short. The SQLite writer's state changes (BEGIN, COMMIT, savepoints) go through
+/// this, because sqlx finishes a statement it was handed even if its caller is dropped.
+pub(crate) async fn run_to_completion<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T>> + Send + 'static,
+) -> Result<T> {
+    tokio::spawn(work)
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("writer task failed: {e}")))?
 }
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {

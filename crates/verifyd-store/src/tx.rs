@@ -59,7 +59,7 @@ impl Tx {
     /// Makes the writes durable: returns once they are committed to disk.
     pub async fn commit(self) -> Result<()> {
         match self.inner {
-            Inner::Sqlite(tx) => tx.commit().await,
+            Inner::Sqlite(tx) => crate::run_to_completion(tx.commit()).await,
             Inner::Postgres(tx) => Ok(tx.commit().await?),
         }
     }
@@ -67,7 +67,7 @@ impl Tx {
     /// Undoes this transaction's writes (and only them).
     pub async fn rollback(self) -> Result<()> {
         match self.inner {
-            Inner::Sqlite(tx) => tx.rollback().await,
+            Inner::Sqlite(tx) => crate::run_to_completion(tx.rollback()).await,
             Inner::Postgres(tx) => Ok(tx.rollback().await?),
         }
     }

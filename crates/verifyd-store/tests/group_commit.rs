@@ -118,3 +118,31 @@ async fn a_failed_statement_undoes_only_its_own_transaction() {
     store.close().await;
     verifyd_store::testing::drop_database_of(dir.path()).await;
 }
+
+/// A caller cancelled while its transaction was starting (its client hung up while another
+/// process held SQLite's write lock) leaves the writer usable: the BEGIN that sqlx had
+/// already sent is accounted for, and later transactions commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_begin_leaves_the_sqlite_writer_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cancel.db").display());
+    let a = Store::connect(&StoreOptions::new(url.clone()))
+        .await
+        .unwrap();
+    let b = Store::connect(&StoreOptions::new(url)).await.unwrap();
+    // `b` holds the write lock (an open write transaction).
+    let mut held = b.begin().await.unwrap();
+    held.insert_session(&session()).await.unwrap();
+    let cancelled = tokio::time::timeout(std::time::Duration::from_millis(200), a.begin()).await;
+    assert!(cancelled.is_err(), "a's begin waits for the lock");
+    held.commit().await.unwrap();
+    for _ in 0..3 {
+        let s = session();
+        let mut tx = a.begin().await.unwrap();
+        tx.insert_session(&s).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(b.session(false, s.id.as_str()).await.unwrap().is_some());
+    }
+    a.close().await;
+    b.close().await;
+}

@@ -551,6 +551,14 @@ async fn the_events_api_filters_and_paginates() {
             .len(),
         0
     );
+    // Matching is case-sensitive on both backends, and `!` is an ordinary character.
+    assert_eq!(
+        events(&app, &[("type", "IDENTITY.verification_session.*")])
+            .await
+            .len(),
+        0
+    );
+    assert_eq!(events(&app, &[("type", "!*")]).await.len(), 0);
     let two = events(
         &app,
         &[
