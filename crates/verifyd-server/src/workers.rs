@@ -7,7 +7,7 @@
 use crate::app::AppState;
 use crate::idempotency::RETENTION_MILLIS;
 use crate::processing::{record_result, run_checks, ProcessingError, PROCESS_SUBMISSION};
-use crate::webhooks::events::{record, EventCause};
+use crate::webhooks::events::{record, rewrite_session_in_events, EventCause};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -126,6 +126,8 @@ impl Worker {
             tx.erase_files_of_session(livemode, id).await?;
             session.finish_redaction();
             tx.update_session(&session).await?;
+            // Events carry copies of the session: they are redacted too.
+            rewrite_session_in_events(&self.app, &mut tx, &session).await?;
             record(
                 &self.app,
                 &mut tx,

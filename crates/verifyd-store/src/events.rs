@@ -1,6 +1,7 @@
 //! Events, webhook endpoints and the webhook delivery outbox. `pending_webhooks` counts the
-//! deliveries not yet settled; `failed_webhooks` those that gave up; an event's
-//! `delivery_success` is "none pending and none failed".
+//! deliveries not (yet) successful — as Stripe's does, including those that gave up;
+//! `failed_webhooks` those that gave up; an event's `delivery_success` is "all succeeded"
+//! (`pending_webhooks = 0`).
 
 use crate::db::{sql, DbRow};
 use crate::list::{cursor_position, into_page, push_keyset, Cursor, Page};
@@ -97,7 +98,9 @@ impl EventCounters {
     fn settle(&mut self, event_id: String, outcome: DeliveryOutcome) {
         let (pending, failed) = match outcome {
             DeliveryOutcome::Succeeded => (1, 0),
-            DeliveryOutcome::GaveUp => (1, 1),
+            // Never delivered: it stays counted in `pending_webhooks` ("endpoints not yet
+            // successfully delivered to"), and is failed for `delivery_success`.
+            DeliveryOutcome::GaveUp => (0, 1),
             DeliveryOutcome::RetryAt(_) => return,
         };
         let entry = self.0.entry(event_id).or_default();
@@ -481,6 +484,33 @@ impl Tx {
         Ok(true)
     }
 
+    /// Every event about a session (for redaction), locked for update.
+    pub async fn events_of_session(
+        &mut self,
+        livemode: bool,
+        session_id: &str,
+    ) -> Result<Vec<StoredEvent>> {
+        let lock = self.backend().for_update();
+        let rows = sql(format!(
+            "{EVENT_COLUMNS} WHERE livemode = ? AND verification_session = ? ORDER BY seq{lock}"
+        ))
+        .bind(livemode)
+        .bind(session_id)
+        .fetch_all(self.conn())
+        .await?;
+        Ok(rows.iter().map(event_from_row).collect())
+    }
+
+    /// Replaces an event's stored body (redaction). Deliveries not yet sent send the new one.
+    pub async fn replace_event_body(&mut self, id: &str, body: &str) -> Result<()> {
+        sql("UPDATE events SET body = ? WHERE id = ?")
+            .bind(body)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
     /// Stops every pending delivery to an endpoint (disabled or deleted): they settle as
     /// failed, so their events no longer count them as pending. Locks deliveries first and
     /// events after, in id order, as [`Store::settle_deliveries`] does, so the two never
@@ -501,16 +531,18 @@ impl Tx {
         Ok(rows.len() as u64)
     }
 
-    /// Writes an event and one pending delivery per receiving endpoint.
+    /// Writes an event about the session `session_id` and one pending delivery per
+    /// receiving endpoint.
     pub async fn insert_event(
         &mut self,
         event: &StoredEvent,
+        session_id: &str,
         endpoint_ids: &[String],
         now_millis: i64,
     ) -> Result<()> {
         sql(
-            "INSERT INTO events (id, livemode, created, type, pending_webhooks, failed_webhooks, body) \
-             VALUES (?, ?, ?, ?, ?, 0, ?)",
+            "INSERT INTO events (id, livemode, created, type, pending_webhooks, failed_webhooks, \
+             body, verification_session) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
         )
         .bind(event.id.as_str())
         .bind(event.livemode)
@@ -518,6 +550,7 @@ impl Tx {
         .bind(event.event_type.as_str())
         .bind(endpoint_ids.len() as i64)
         .bind(event.body.as_str())
+        .bind(session_id)
         .execute(self.conn())
         .await?;
         for endpoint_id in endpoint_ids {

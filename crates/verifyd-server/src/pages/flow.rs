@@ -990,6 +990,10 @@ pub async fn camera_unavailable(
             let form = form_fields(form)?;
             let (mut tx, mut session, _) =
                 begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+            if !FlowPlan::for_session(&session).live_capture {
+                // Only live-capture sessions need a camera: nothing to end.
+                return Ok(to_flow(&id));
+            }
             let channel = attempt_mut(&mut session).channel;
             session
                 .end_attempt(LastErrorCode::DeviceNotSupported)

@@ -30,7 +30,7 @@ use crate::app::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, MethodRouter};
 use axum::Router;
 use security::{Csp, Framing};
 use templates::{Chrome, MessagePage, ModalResult, PageLink};
@@ -46,57 +46,65 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/verify/start/{token}",
-            get(start::open_link).head(start::probe_link),
+            page(get(start::open_link).head(start::probe_link)),
         )
-        .route("/verify/modal", get(start::modal_boot))
+        .route("/verify/modal", page(get(start::modal_boot)))
         .route(
             "/verify/modal/open",
-            get(start::modal_boot).post(start::open_modal),
+            page(get(start::modal_boot).post(start::open_modal)),
         )
-        .route("/verify/s/{session}", get(flow::show))
+        .route("/verify/s/{session}", page(get(flow::show)))
         .route(
             "/verify/s/{session}/consent",
-            get(flow::back_to_flow).post(flow::consent),
+            page(get(flow::back_to_flow).post(flow::consent)),
         )
         .route(
             "/verify/s/{session}/document-type",
-            get(flow::back_to_flow).post(flow::document_type),
+            page(get(flow::back_to_flow).post(flow::document_type)),
         )
         .route(
             "/verify/s/{session}/image/{slot}",
-            get(flow::image)
-                .post(upload::upload)
-                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            page(
+                get(flow::image)
+                    .post(upload::upload)
+                    .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            ),
         )
         .route(
             "/verify/s/{session}/id-number",
-            get(flow::back_to_flow).post(flow::id_number),
+            page(get(flow::back_to_flow).post(flow::id_number)),
         )
         .route(
             "/verify/s/{session}/details",
-            get(flow::back_to_flow).post(flow::details),
+            page(get(flow::back_to_flow).post(flow::details)),
         )
         .route(
             "/verify/s/{session}/test-outcome",
-            get(flow::back_to_flow).post(flow::test_outcome),
+            page(get(flow::back_to_flow).post(flow::test_outcome)),
         )
         .route(
             "/verify/s/{session}/submit",
-            get(flow::back_to_flow).post(flow::submit),
+            page(get(flow::back_to_flow).post(flow::submit)),
         )
         .route(
             "/verify/s/{session}/camera-unavailable",
-            get(flow::back_to_flow).post(flow::camera_unavailable),
+            page(get(flow::back_to_flow).post(flow::camera_unavailable)),
         )
-        .route("/verify/s/{session}/end/{kind}", get(flow::end))
-        .route("/verify/assets/{file}", get(assets::asset))
-        .route("/v3", get(assets::stripe_js))
-        .route("/v3/", get(assets::stripe_js))
+        .route("/verify/s/{session}/end/{kind}", page(get(flow::end)))
+        .route("/verify/assets/{file}", page(get(assets::asset)))
+        .route("/v3", page(get(assets::stripe_js)))
+        .route("/v3/", page(get(assets::stripe_js)))
         .route("/verify", any(not_found))
         .route("/verify/", any(not_found))
         .route("/verify/{*rest}", any(not_found))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .layer(axum::middleware::map_response(security::stamp_headers))
+}
+
+/// A flow route whose unsupported methods get the HTML not-found page (with the flow's
+/// security headers), never the API's JSON error, which would echo the path and its token.
+fn page(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.fallback(not_found)
 }
 
 async fn not_found() -> Response {

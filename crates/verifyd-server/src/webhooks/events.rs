@@ -76,7 +76,29 @@ pub async fn record(
         failed_webhooks: 0,
         body: body.to_string(),
     };
-    tx.insert_event(&event, &endpoints, now).await
+    tx.insert_event(&event, session.id.as_str(), &endpoints, now)
+        .await
+}
+
+/// Replaces the copy of `session` that each of its events carries with `session` as it is
+/// now (redaction: the events then hold the redacted session, and deliveries still pending
+/// send that).
+pub async fn rewrite_session_in_events(
+    app: &AppState,
+    tx: &mut Tx,
+    session: &VerificationSession,
+) -> Result<(), StoreError> {
+    let object = render::session(session, Expand::none(), None, app.render_context());
+    for event in tx
+        .events_of_session(session.livemode, session.id.as_str())
+        .await?
+    {
+        let mut body: serde_json::Value = serde_json::from_str(&event.body)
+            .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", event.id)))?;
+        body["data"]["object"] = object.clone();
+        tx.replace_event_body(&event.id, &body.to_string()).await?;
+    }
+    Ok(())
 }
 
 /// The event as the API shows it: the stored body with the live `pending_webhooks`.

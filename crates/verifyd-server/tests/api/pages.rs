@@ -413,6 +413,32 @@ async fn unknown_and_malformed_links_get_the_same_expired_page() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_on_a_flow_url_gets_the_html_page_without_the_token() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let url = url_of(&session);
+    let token = url.rsplit('/').next().unwrap().to_owned();
+    let mut browser = Browser::new(&app);
+    for path in [
+        url.clone(),
+        format!("/verify/s/{}", id_of(&session)),
+        "/verify/assets/style.css".to_owned(),
+    ] {
+        let page = browser.post(&path, &[]).await;
+        page.assert_status(404);
+        assert!(
+            page.header("content-type").starts_with("text/html"),
+            "{path}"
+        );
+        assert!(!page.header("content-security-policy").is_empty(), "{path}");
+        assert!(!page.body.contains(&token), "{path} echoes the token");
+    }
+    // The link was not spent by those requests.
+    let start = browser.get(&url).await;
+    assert_eq!(start.status, StatusCode::SEE_OTHER, "{}", start.body);
+}
+
+#[tokio::test]
 async fn a_link_older_than_48_hours_is_expired() {
     let app = spawn().await;
     let session = create(&app, SK_TEST, &[]).await;
@@ -1045,6 +1071,24 @@ async fn no_camera_ends_the_attempt_with_device_not_supported() {
     let after = retrieve(&app, SK_TEST, &id).await;
     assert_eq!(after["status"], "requires_input");
     assert_eq!(after["last_error"]["code"], "device_not_supported");
+}
+
+#[tokio::test]
+async fn no_camera_is_not_a_failure_for_sessions_that_need_none() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    let refused = browser
+        .post(
+            &format!("/verify/s/{id}/camera-unavailable"),
+            &[("csrf_token", &first.csrf())],
+        )
+        .await;
+    assert_eq!(refused.location(), format!("/verify/s/{id}"));
+    let after = retrieve(&app, SK_TEST, &id).await;
+    assert_eq!(after["status"], "requires_input");
+    assert!(after["last_error"].is_null(), "{after}");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! state rules, secrets, test/live isolation and durability across restarts.
 
 use crate::common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 use verifyd_core::session::{
     Address, Date, SessionStatus, VerifiedOutputs, CLIENT_SECRET_TTL_MILLIS, URL_TTL_MILLIS,
 };
@@ -358,6 +358,26 @@ async fn redacting_a_requires_input_session_cancels_it_and_a_job_finishes_the_re
     let got = app.get(SK_TEST, &session_path(&id), &[]).await;
     assert_eq!(got.body["redaction"], json!({"status": "redacted"}));
     assert_eq!(app.state.store().pending_job_count().await.unwrap(), 0);
+    // The events about the session carry the redacted session, not the original.
+    let events = app.get(SK_TEST, "/v1/events", &[("limit", "100")]).await;
+    let about: Vec<&Value> = events.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["data"]["object"]["id"] == id.as_str())
+        .collect();
+    assert_eq!(about.len(), 3, "created, canceled, redacted");
+    for event in about {
+        let object = &event["data"]["object"];
+        assert_eq!(object["metadata"], json!({}), "{event}");
+        assert_eq!(object["client_secret"], json!(null), "{event}");
+        assert_eq!(object["url"], json!(null), "{event}");
+        assert_eq!(
+            object["redaction"],
+            json!({"status": "redacted"}),
+            "{event}"
+        );
+    }
 
     for path in [
         session_path(&id),
