@@ -6,9 +6,11 @@
 #   extra args are passed to `node --test`, e.g.  bash e2e/run.sh --test-name-pattern=modal
 #
 # Installs Debian's chromium if /usr/bin/chromium is missing, installs playwright-core from
-# the lockfile, starts verifyd on a free port with fixed keys and a fresh SQLite file, runs
-# the tests (node's built-in runner, one file at a time), and stops verifyd. Screenshots of
-# every step land in e2e/artifacts/.
+# the lockfile, makes sure the text-recognition models live mode reads documents with are in
+# models/ (scripts/fetch-models: a no-op when they are there and verified), starts verifyd on
+# a free port with fixed keys, a fresh SQLite file and those models, runs the tests (node's
+# built-in runner, one file at a time), and stops verifyd. Screenshots of every step land in
+# e2e/artifacts/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -25,6 +27,9 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq
   apt-get install -y -qq chromium >/dev/null
 fi
+
+# The live-mode tests read the fixture photos with the real reader, which needs these.
+"$repo/scripts/fetch-models" "$repo/models"
 
 cd "$here"
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -47,6 +52,7 @@ export VERIFYD_E2E_ARTIFACTS="$here/artifacts"
 VERIFYD_API_KEYS="$VERIFYD_E2E_SK_TEST,$VERIFYD_E2E_SK_LIVE,$VERIFYD_E2E_PK_TEST,$VERIFYD_E2E_PK_LIVE" \
 RUST_LOG="${RUST_LOG:-warn}" \
   "$bin" serve --listen "127.0.0.1:$port" --database "sqlite://$work/verifyd.db" \
+  --models-dir "$repo/models" \
   >"$work/verifyd.log" 2>&1 &
 verifyd_pid=$!
 

@@ -7,10 +7,14 @@
 //!   and in batches — the durable-write ceiling;
 //! - `seed`: fills a database with N sessions in batches through the store API;
 //! - `flow` and `webhooks`: end-to-end scenarios through the test helpers and a local
-//!   webhook receiver.
+//!   webhook receiver;
+//! - live document checks (scenario 7, in `run`): hosted-page flows in live mode with real
+//!   document photos, check latency and throughput, and retrieve p99 with and without
+//!   checks running.
 //!
 //! Timings live here and in bench/RESULTS.md, never in tests.
 
+mod live;
 mod load;
 mod run;
 mod scenarios;

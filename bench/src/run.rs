@@ -33,6 +33,53 @@ pub struct RunArgs {
     /// Skip the PostgreSQL scenario.
     #[arg(long)]
     pub no_postgres: bool,
+    /// Folder of the text-recognition models (scenario 7).
+    #[arg(long, default_value = "models")]
+    pub models_dir: PathBuf,
+    /// Folder of the document photo fixtures (scenario 7).
+    #[arg(long, default_value = "testdata/documents")]
+    pub fixtures: PathBuf,
+    /// Skip the live document checks scenario.
+    #[arg(long)]
+    pub no_live: bool,
+}
+
+/// Scenario 7: live document checks through the hosted page; retrieve p99 with and without
+/// checks running. `None` when skipped.
+async fn live_scenario(args: &RunArgs, secs: u64) -> Result<Option<Value>, String> {
+    use crate::live::{checks_measure, retrieve_under_checks, Photos};
+    if args.no_live {
+        return Ok(None);
+    }
+    let photos = std::sync::Arc::new(Photos::load(&args.fixtures)?);
+    let db = fresh_db(args, "live.db");
+    let verifyd = Verifyd::start_live(&args.verifyd, &db, &args.models_dir).await?;
+    // As many flows in flight as this machine has cores (the default check threads).
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let flows = if args.smoke { 2 } else { 60 };
+    let single = checks_measure(&verifyd.base, LIVE_KEY, photos.clone(), flows.min(20), 1).await?;
+    let checks = checks_measure(&verifyd.base, LIVE_KEY, photos.clone(), flows, threads).await?;
+    let ids = session_ids(&verifyd.base, if args.smoke { 50 } else { 1000 }).await?;
+    let ids_file = args.workdir.join("ids-live.txt");
+    std::fs::write(&ids_file, ids.join("\n")).map_err(|e| e.to_string())?;
+    let mut retrieve = load_args(
+        format!("{}/v1/identity/verification_sessions/{{id}}", verifyd.base),
+        "GET",
+        "",
+        64,
+        secs,
+        "retrieve",
+    );
+    retrieve.ids = Some(ids_file.display().to_string());
+    let under = retrieve_under_checks(&verifyd.base, LIVE_KEY, photos, retrieve, threads).await?;
+    let rss = verifyd.peak_rss_mb();
+    verifyd.stop();
+    Ok(Some(json!({
+        "one_at_a_time": single,
+        "concurrent": checks,
+        "retrieve": under,
+        "peak_rss_mb": rss,
+    })))
 }
 
 /// Create then retrieve, c=64, on a fresh PostgreSQL database. `None` when skipped.
@@ -263,6 +310,30 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         "peak_rss_mb": hooks["peak_rss_mb"],
     }));
 
+    eprintln!("live document checks");
+    let live = live_scenario(&args, secs).await?;
+    if let Some(live) = &live {
+        let single = &live["one_at_a_time"];
+        let concurrent = &live["concurrent"];
+        rows.push(json!({
+            "scenario": "live check submit→decided, one at a time",
+            "rps": single["checks_per_s"], "p50_ms": single["check_p50_ms"], "p99_ms": single["check_p99_ms"],
+            "errors": 0, "peak_rss_mb": live["peak_rss_mb"],
+        }));
+        rows.push(json!({
+            "scenario": format!("live checks, {} at a time", concurrent["concurrency"]),
+            "rps": concurrent["checks_per_s"], "p50_ms": concurrent["check_p50_ms"], "p99_ms": concurrent["check_p99_ms"],
+            "errors": 0, "peak_rss_mb": live["peak_rss_mb"],
+        }));
+        for (label, key) in [
+            ("retrieve c=64, no checks", "alone"),
+            ("retrieve c=64, checks running", "during_checks"),
+        ] {
+            let r = &live["retrieve"][key];
+            rows.push(row(label, r, live["peak_rss_mb"].as_f64().unwrap_or(0.0)));
+        }
+    }
+
     eprintln!("create and retrieve on PostgreSQL");
     let postgres = postgres_scenario(&args, secs).await?;
     if let Some((create, retrieve, rss_create, rss_retrieve)) = &postgres {
@@ -299,6 +370,11 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         "webhook_lag_p99_ms": hooks["lag_p99_ms"],
         "postgres_create_vs_http_post": postgres.as_ref().map(|p| ratio(&p.0, &ceiling_post)),
         "postgres_retrieve_vs_http_get": postgres.as_ref().map(|p| ratio(&p.1, &ceiling_get)),
+        "live_check_p50_ms": live.as_ref().map(|l| l["one_at_a_time"]["check_p50_ms"].clone()),
+        "live_check_p99_ms": live.as_ref().map(|l| l["one_at_a_time"]["check_p99_ms"].clone()),
+        "live_checks_per_s": live.as_ref().map(|l| l["concurrent"]["checks_per_s"].clone()),
+        "retrieve_p99_ms_alone": live.as_ref().map(|l| l["retrieve"]["alone"]["p99_ms"].clone()),
+        "retrieve_p99_ms_during_checks": live.as_ref().map(|l| l["retrieve"]["during_checks"]["p99_ms"].clone()),
         "max_peak_rss_mb": rows.iter().filter_map(|r| r["peak_rss_mb"].as_f64()).fold(0.0, f64::max),
     });
 
@@ -328,6 +404,7 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         "seconds_per_measurement": secs,
         "rows": rows,
         "sqlite_ceiling": sqlite,
+        "live": live,
         "targets": targets,
     });
     if let Some(parent) = args.out.parent() {

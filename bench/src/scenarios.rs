@@ -15,6 +15,8 @@ use verifyd_core::session::{NewSession, SessionStatus, SessionType, Verification
 use verifyd_store::{Store, StoreOptions};
 
 pub const KEY: &str = "sk_test_benchmark00000000000001";
+/// The live-mode key of scenario 7.
+pub const LIVE_KEY: &str = "sk_live_benchmark00000000000001";
 
 /// A session-sized JSON body (about the size verifyd returns for a session).
 const SESSION_SIZED: &str = r#"{"id":"vs_1NuNAILkdIwHu7ixh7OtGMLw","object":"identity.verification_session","client_reference_id":null,"client_secret":"vs_1NuNAILkdIwHu7ixh7OtGMLw_secret_test_abcdefghijklmnopqrstuvwxyz012345","created":1695680526,"last_error":null,"last_verification_report":null,"livemode":false,"metadata":{},"options":{},"redaction":null,"related_customer":null,"related_customer_account":null,"status":"requires_input","type":"document","url":"http://127.0.0.1:12111/verify/start/abcdefghijklmnopqrstuvwxyz0123456789ABCD"}"#;
@@ -177,13 +179,36 @@ impl Verifyd {
 
     /// Starts verifyd on any database URL (SQLite or PostgreSQL).
     pub async fn start_on(bin: &Path, database_url: &str, workers: bool) -> Result<Self, String> {
+        Self::start_with(bin, database_url, workers, &[]).await
+    }
+
+    /// Starts verifyd with live checks reading their models from `models`, and the live
+    /// key as well as the test key.
+    pub async fn start_live(bin: &Path, db: &Path, models: &Path) -> Result<Self, String> {
+        let models = models.display().to_string();
+        Self::start_with(
+            bin,
+            &format!("sqlite://{}", db.display()),
+            true,
+            &["--models-dir", &models],
+        )
+        .await
+    }
+
+    async fn start_with(
+        bin: &Path,
+        database_url: &str,
+        workers: bool,
+        extra: &[&str],
+    ) -> Result<Self, String> {
         let port = free_port();
         let mut command = Command::new(bin);
         command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--database")
             .arg(database_url)
-            .env("VERIFYD_API_KEYS", KEY)
+            .args(extra)
+            .env("VERIFYD_API_KEYS", format!("{KEY},{LIVE_KEY}"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null());

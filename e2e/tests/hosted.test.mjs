@@ -2,6 +2,9 @@
 // real upload path in test and live mode, clear image errors, and the expired-link page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   KEYS,
   MOBILE,
@@ -17,6 +20,7 @@ import {
 } from '../lib/harness.mjs';
 
 const settled = (s) => s.status !== 'processing';
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'testdata', 'documents');
 
 test('a tester finishes a hosted session with the verified outcome', async () => {
   const session = await createSession(KEYS.skTest, { return_url: 'https://shop.example.com/verified' });
@@ -84,18 +88,34 @@ test('a tester picks a failure code and the session asks for input again', async
   }
 });
 
-/** Goes through type, front, back and selfie with image files. */
-async function uploadEverything(page, prefix) {
-  await page.getByTestId('document-type-id_card').check();
+/** A committed fixture photo (testdata/documents, made by verifyd-docgen). */
+function fixture(file) {
+  return upload(file, readFileSync(path.join(FIXTURES, file)), 'image/jpeg');
+}
+
+/**
+ * Goes through type, front, back and selfie with image files: drawn cards by default
+ * (test mode reads nothing), or real document photos for live mode, whose uploads are read.
+ */
+async function uploadEverything(
+  page,
+  prefix,
+  {
+    documentType = 'id_card',
+    front = upload('front.png', cardImage([186, 214, 245])),
+    back = upload('back.png', cardImage([214, 230, 200])),
+  } = {},
+) {
+  await page.getByTestId(`document-type-${documentType}`).check();
   await shot(page, `${prefix}-document-type`);
   await page.getByTestId('continue').click();
 
-  await page.getByTestId('file-front').setInputFiles(upload('front.png', cardImage([186, 214, 245])));
+  await page.getByTestId('file-front').setInputFiles(front);
   await page.locator('[data-file-preview]').waitFor();
   await shot(page, `${prefix}-front`);
   await page.getByTestId('upload-front').click();
 
-  await page.getByTestId('file-back').setInputFiles(upload('back.png', cardImage([214, 230, 200])));
+  await page.getByTestId('file-back').setInputFiles(back);
   await page.getByTestId('upload-back').click();
 
   await page.getByTestId('file-selfie').setInputFiles(upload('selfie.png', faceImage()));
@@ -146,12 +166,21 @@ test('the real upload path in live mode ends in document_unverified_other', asyn
     assert.equal(await page.getByTestId('test-mode-banner').count(), 0);
     await page.getByTestId('consent-accept').click();
     assert.equal(await page.getByTestId('test-outcome-verified').count(), 0);
-    await uploadEverything(page, 'hosted-08-live-upload-mobile');
+    // Live mode reads the photos: a drawn card would be sent back for a retake. A real
+    // licence whose front disagrees with its barcode passes the upload's quick reading
+    // and fails the worker's check.
+    await uploadEverything(page, 'hosted-08-live-upload-mobile', {
+      documentType: 'driving_license',
+      front: fixture('us-dl-tampered-front.jpg'),
+      back: fixture('us-dl-tampered-back.jpg'),
+    });
     await page.getByTestId('submit').click();
     await page.getByTestId('submitted').waitFor();
-    const done = await waitForSession(KEYS.skLive, session.id, settled);
+    // The real reader takes seconds per image on a small machine.
+    const done = await waitForSession(KEYS.skLive, session.id, settled, { timeoutMs: 90000 });
     assert.equal(done.status, 'requires_input');
     assert.equal(done.last_error.code, 'document_unverified_other');
+    assert.match(done.last_error.reason, /date of birth/);
   } finally {
     await browser.close();
   }

@@ -1,15 +1,26 @@
 //! verifyd-checks: the check engine. One [`CheckEngine`] per mode decides the outcome of a
 //! submission and fills the report sections for the checks that ran (document, selfie,
 //! ID number). Test mode runs no checks: the tester's chosen outcome decides, with a fixed
-//! synthetic person as the verified data. Live mode runs the live checkers; until they are
-//! configured, every live submission fails with `*_unverified_other` — never a pass.
-//! Pure functions over domain types: no HTTP, no SQL, no clock.
+//! synthetic person as the verified data. Live mode decides from what the vision layer
+//! read in the images (see `live`); a check that cannot decide fails with
+//! `*_unverified_other` — never a pass. Also the parsers of what documents carry (AAMVA
+//! barcodes, MRZs) and the ID-number rules. Pure functions over domain types: no HTTP, no
+//! SQL, no image code, no clock.
 
-mod live;
+pub mod aamva;
+pub mod countries;
+pub mod dates;
+pub mod id_numbers;
+pub mod live;
+pub mod mrz;
+pub mod observation;
 pub mod synthetic;
 mod test_mode;
 
-pub use live::UnconfiguredLiveEngine;
+pub use live::{
+    feedback, ExternalAnswer, IdNumberClaim, LiveDecision, LiveEngine, LivePolicy, Observed,
+    ReadFailure, Reading, UnconfiguredLiveEngine,
+};
 pub use test_mode::TestModeEngine;
 
 use verifyd_core::ids::ReportId;

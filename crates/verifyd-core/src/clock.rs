@@ -1,6 +1,7 @@
 //! Time as an injected dependency. Everything that depends on "now" (secret expiry, job
 //! scheduling, idempotency key retention) asks a [`Clock`], so tests can move time by hand.
 
+use crate::session::Date;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -13,6 +14,26 @@ pub trait Clock: Send + Sync + 'static {
     fn now_seconds(&self) -> i64 {
         self.now_millis().div_euclid(1000)
     }
+
+    /// Today's date in UTC (expiry and age are judged on it).
+    fn today_utc(&self) -> Date {
+        utc_date(self.now_seconds())
+    }
+}
+
+/// The UTC calendar date of a Unix time in seconds (proleptic Gregorian).
+pub fn utc_date(unix_seconds: i64) -> Date {
+    // Days since 1970-01-01, shifted to an era starting 0000-03-01 (Hinnant's algorithm).
+    let z = unix_seconds.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Date::new(year, month, day)
 }
 
 /// The real wall clock.
@@ -63,6 +84,14 @@ impl Clock for ManualClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_dates_follow_the_gregorian_calendar() {
+        assert_eq!(utc_date(0), Date::new(1970, 1, 1));
+        assert_eq!(utc_date(951_782_400), Date::new(2000, 2, 29));
+        assert_eq!(utc_date(1_798_761_599), Date::new(2026, 12, 31));
+        assert_eq!(utc_date(-1), Date::new(1969, 12, 31));
+    }
 
     #[test]
     fn manual_clock_moves_only_when_advanced() {

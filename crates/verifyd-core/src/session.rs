@@ -702,6 +702,7 @@ impl VerificationSession {
             started_at: now_millis,
             consent: false,
             submission: Submission::default(),
+            retakes: Default::default(),
         });
         Ok(())
     }
@@ -727,6 +728,7 @@ impl VerificationSession {
             started_at: now_millis,
             consent: false,
             submission: Submission::default(),
+            retakes: Default::default(),
         });
         Ok(())
     }

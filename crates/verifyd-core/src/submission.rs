@@ -107,6 +107,17 @@ pub struct Attempt {
     pub started_at: i64,
     pub consent: bool,
     pub submission: Submission,
+    /// Retakes asked for so far in this attempt, per image (live mode's quick checks ask
+    /// at most a few times, then let the user through and the worker decide).
+    #[serde(default)]
+    pub retakes: Retakes,
+}
+
+/// How many times an attempt was asked to retake each document image.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retakes {
+    pub front: u8,
+    pub back: u8,
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! the workers. The binary and the tests build the server the same way.
 
 use crate::auth::KeyRing;
+use crate::live_checks::{LiveChecks, LiveChecksConfig};
 use crate::routes;
 use crate::webhooks::delivery::{DeliveryWorker, WebhookConfig};
 use crate::workers::Worker;
@@ -10,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
-use verifyd_checks::{CheckEngine, TestModeEngine, UnconfiguredLiveEngine};
+use verifyd_checks::TestModeEngine;
 use verifyd_core::{Clock, SystemClock};
 use verifyd_store::{Store, StoreOptions};
 
@@ -30,6 +31,8 @@ pub struct ServerConfig {
     /// another runs the job once the lease expires (default 60 s).
     pub job_lease: std::time::Duration,
     pub webhooks: WebhookConfig,
+    /// How live-mode submissions are checked.
+    pub live_checks: LiveChecksConfig,
 }
 
 impl ServerConfig {
@@ -42,6 +45,7 @@ impl ServerConfig {
             run_workers: true,
             job_lease: std::time::Duration::from_secs(60),
             webhooks: WebhookConfig::default(),
+            live_checks: LiveChecksConfig::default(),
         }
     }
 }
@@ -63,7 +67,7 @@ struct Inner {
     public_url: String,
     jobs_waiting: Arc<Notify>,
     test_engine: TestModeEngine,
-    live_engine: Box<dyn CheckEngine>,
+    live_checks: LiveChecks,
     webhooks: WebhookConfig,
     job_lease_millis: i64,
 }
@@ -89,14 +93,9 @@ impl AppState {
         &self.0.public_url
     }
 
-    /// The check engine of a mode: the tester's choice in test mode, the live checkers in
-    /// live mode.
-    pub fn engine(&self, livemode: bool) -> &dyn CheckEngine {
-        if livemode {
-            self.0.live_engine.as_ref()
-        } else {
-            &self.0.test_engine
-        }
+    /// Live mode's checks (vision on a CPU pool, the live engine, the external verifier).
+    pub fn live_checks(&self) -> &LiveChecks {
+        &self.0.live_checks
     }
 
     pub fn test_engine(&self) -> &TestModeEngine {
@@ -142,27 +141,41 @@ impl AppState {
         keys: KeyRing,
         public_url: String,
         config: &ServerConfig,
-    ) -> Self {
-        AppState(Arc::new(Inner {
+    ) -> Result<Self, BuildError> {
+        let live_checks =
+            LiveChecks::new(config.live_checks.clone()).map_err(BuildError::Config)?;
+        let job_lease = config.job_lease;
+        // A check must finish (and be recorded) while its job is still leased, or another
+        // worker would start it over needlessly.
+        if live_checks.longest_run() + std::time::Duration::from_secs(1) > job_lease {
+            return Err(BuildError::Config(format!(
+                "the job lease ({:.1} s) must exceed the longest live check ({:.1} s: the document check budget, plus the ID verifier timeout) by at least a second",
+                job_lease.as_secs_f64(),
+                live_checks.longest_run().as_secs_f64()
+            )));
+        }
+        Ok(AppState(Arc::new(Inner {
             store,
             clock,
             keys,
             public_url,
             jobs_waiting: Arc::new(Notify::new()),
             test_engine: TestModeEngine,
-            live_engine: Box::new(UnconfiguredLiveEngine),
+            live_checks,
             webhooks: config.webhooks.clone(),
             job_lease_millis: config.job_lease.as_millis().max(1) as i64,
-        }))
+        })))
     }
 
     /// Starts the job worker and the webhook delivery workers; they stop when `stop` turns
     /// true.
     fn spawn_workers(&self, stop: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut workers = vec![
-            tokio::spawn(self.worker().run(stop.clone())),
-            tokio::spawn(self.clone().relay_work_signals(stop.clone())),
-        ];
+        let mut workers = vec![tokio::spawn(self.clone().relay_work_signals(stop.clone()))];
+        // One job worker per live-check thread, so that as many submissions are checked at
+        // once as the pool can take; redactions and test-mode results go through any.
+        for _ in 0..self.live_checks().concurrency() {
+            workers.push(tokio::spawn(self.worker().run(stop.clone())));
+        }
         for _ in 0..self.webhook_config().concurrency.max(1) {
             let delivery = self.delivery_worker();
             workers.push(tokio::spawn(
@@ -218,7 +231,7 @@ pub async fn run_workers_until_stopped(config: ServerConfig) -> Result<(), Build
         KeyRing::from_configured(&[]).map_err(BuildError::Config)?,
         public_url,
         &config,
-    );
+    )?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers = state.spawn_workers(&stop_rx);
     tracing::info!("verifyd workers running");
@@ -266,7 +279,7 @@ impl Application {
                 format!("http://{addr}")
             }
         };
-        let state = AppState::new(store, clock, keys, public_url, &config);
+        let state = AppState::new(store, clock, keys, public_url, &config)?;
         Ok(Self {
             listener,
             local_addr,

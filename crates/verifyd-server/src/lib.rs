@@ -1,14 +1,19 @@
 //! verifyd-server: everything HTTP. The Stripe wire format (form decoding with exact param
 //! paths, errors, auth, idempotency, expand, pagination), one module per resource under
-//! `routes`, and the background workers. Domain rules come from `verifyd-core`; storage
+//! `routes`, the hosted pages, the background workers and the running of live checks
+//! (off the async runtime, on a bounded pool). Domain rules come from `verifyd-core`; storage
 //! goes through `verifyd-store`; no SQL lives here.
 
 pub mod app;
 pub mod auth;
+pub mod cpu_pool;
 pub mod error;
 pub mod expand;
+pub mod external_verifier;
 pub mod form;
 pub mod idempotency;
+pub mod jobs;
+pub mod live_checks;
 pub mod pages;
 pub mod params;
 pub mod processing;

@@ -1,22 +1,20 @@
 //! Submission and processing of sessions. Submitting moves a session to `processing` and
-//! queues a durable `process_submission` job in the same transaction; the worker runs the
-//! mode's check engine and records the result — a new VerificationReport and the session's
-//! move to `verified` or back to `requires_input` — in one transaction with the job's
-//! removal. The test helpers record results through the same path. Every status change
-//! writes its event in the same transaction.
+//! queues a durable [`Work::ProcessSubmission`] job in the same transaction; the worker
+//! runs the mode's checks outside any transaction and records the result — a new
+//! VerificationReport and the session's move to `verified` or back to `requires_input` —
+//! in one transaction with the job's removal (see `workers`). The test helpers record
+//! results through the same path. Every status change writes its event in the same
+//! transaction.
 
 use crate::app::AppState;
+use crate::jobs::Work;
 use crate::webhooks::events::{record, EventCause};
-use crate::workers::session_subject;
 use verifyd_checks::{build_report, CheckResult};
 use verifyd_core::event::EventType;
 use verifyd_core::report::VerificationReport;
 use verifyd_core::session::{SessionStateError, VerificationSession};
 use verifyd_core::submission::{Submission, TestOutcome};
 use verifyd_store::{StoreError, Tx};
-
-/// Job kind: run the checks on a submitted session.
-pub const PROCESS_SUBMISSION: &str = "process_submission";
 
 /// How long a test-mode `verified_delayed` submission stays in `processing`.
 pub const DELAYED_VERIFICATION_MILLIS: i64 = 4_000;
@@ -66,13 +64,9 @@ pub async fn submit_with_cause(
     session.submit(submission)?;
     tx.update_session(session).await?;
     record(app, tx, session, EventType::Processing, cause).await?;
-    tx.enqueue_job(
-        PROCESS_SUBMISSION,
-        &session_subject(session.livemode, session.id.as_str()),
-        now + delay,
-        now,
-    )
-    .await?;
+    Work::process_submission(session.livemode, session.id.as_str())
+        .enqueue(tx, now + delay, now)
+        .await?;
     Ok(())
 }
 
@@ -98,10 +92,4 @@ pub async fn record_result(
     )
     .await?;
     Ok(report)
-}
-
-/// Runs the engine of the session's mode on its pending submission.
-pub fn run_checks(app: &AppState, session: &VerificationSession) -> CheckResult {
-    let submission = session.submitted.clone().unwrap_or_default();
-    app.engine(session.livemode).check(session, &submission)
 }

@@ -1,42 +1,32 @@
 //! Background work, driven by the durable job queue in `verifyd-store`. A [`Worker`] claims
 //! one due job at a time under a lease and commits the job's effects together with the
-//! job's removal; `run_once` lets tests drive it deterministically. Jobs: processing a
-//! submitted session, and finishing a redaction. The loop also prunes expired idempotency
-//! keys and events older than 30 days.
+//! job's removal; `run_once` lets tests drive it deterministically. Jobs ([`Work`]):
+//! processing a submitted session, and finishing a redaction. The loop also prunes expired
+//! idempotency keys and events older than 30 days.
+//!
+//! Processing runs its checks outside every transaction (live checks take seconds of CPU):
+//! read the session, run the checks, then record the result in one transaction that first
+//! re-checks that the job's lease is still ours and that the session is still `processing`
+//! with the same submission. A worker that dies mid-check leaves its lease to expire;
+//! another worker then starts over, and only one result is ever recorded.
 
 use crate::app::AppState;
 use crate::idempotency::RETENTION_MILLIS;
-use crate::processing::{record_result, run_checks, ProcessingError, PROCESS_SUBMISSION};
+use crate::jobs::{JobError, Work};
+use crate::processing::{record_result, ProcessingError};
 use crate::webhooks::events::{record, rewrite_session_in_events, EventCause};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
 use verifyd_core::event::EventType;
-use verifyd_core::session::SessionStatus;
+use verifyd_core::session::{SessionStatus, VerificationSession};
 use verifyd_store::{Job, StoreError};
-
-/// Job kind: erase a redacted session's related objects, then mark it `redacted`.
-pub const FINISH_REDACTION: &str = "finish_redaction";
 
 /// Longest sleep between polls when no job is due (a commit wakes the worker sooner).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 /// Events are kept 30 days, as Stripe lists them.
 pub const EVENT_RETENTION_SECONDS: i64 = 30 * 24 * 3600;
-
-/// Subject of a job about a session: `test:vs_…` / `live:vs_…`.
-pub fn session_subject(livemode: bool, id: &str) -> String {
-    format!("{}:{id}", if livemode { "live" } else { "test" })
-}
-
-fn parse_subject(subject: &str) -> Option<(bool, &str)> {
-    let (mode, id) = subject.split_once(':')?;
-    match mode {
-        "live" => Some((true, id)),
-        "test" => Some((false, id)),
-        _ => None,
-    }
-}
 
 pub struct Worker {
     app: AppState,
@@ -74,33 +64,78 @@ impl Worker {
         Ok(true)
     }
 
-    async fn perform(&self, job: &Job) -> Result<(), StoreError> {
-        match job.kind.as_str() {
-            FINISH_REDACTION => self.finish_redaction(job).await,
-            PROCESS_SUBMISSION => self.process_submission(job).await,
-            other => Err(StoreError::Corrupt(format!("unknown job kind {other}"))),
+    async fn perform(&self, job: &Job) -> Result<(), JobError> {
+        match Work::decode(&job.kind, &job.subject)? {
+            Work::ProcessSubmission { livemode, session } => {
+                self.process_submission(job, livemode, &session).await
+            }
+            Work::FinishRedaction { livemode, session } => {
+                self.finish_redaction(job, livemode, &session).await
+            }
         }
     }
 
-    async fn process_submission(&self, job: &Job) -> Result<(), StoreError> {
-        let (livemode, id) = parse_subject(&job.subject)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad job subject {}", job.subject)))?;
+    /// Removes a job whose work turned out to be unnecessary.
+    async fn finish_only(&self, job: &Job) -> Result<(), JobError> {
         let mut tx = self.app.store().begin().await?;
-        if let Some(mut session) = tx.session(livemode, id).await? {
-            // A test helper may have finished the session already: then there is nothing to do.
-            if session.status == SessionStatus::Processing && !session.is_redacted() {
-                let result = run_checks(&self.app, &session);
+        if tx.finish_job(job).await? {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
+
+    async fn process_submission(
+        &self,
+        job: &Job,
+        livemode: bool,
+        id: &str,
+    ) -> Result<(), JobError> {
+        let Some(session) = self.app.store().session(livemode, id).await? else {
+            return self.finish_only(job).await;
+        };
+        // A test helper may have finished the session already: then there is nothing to do.
+        if !still_processing(&session) {
+            return self.finish_only(job).await;
+        }
+        let result = if livemode {
+            let clock = self.app.clock();
+            self.app
+                .live_checks()
+                .run(
+                    self.app.store(),
+                    &session,
+                    clock.today_utc(),
+                    clock.now_seconds(),
+                )
+                .await?
+        } else {
+            let submission = session.submitted.clone().unwrap_or_default();
+            verifyd_checks::CheckEngine::check(self.app.test_engine(), &session, &submission)
+        };
+
+        let mut tx = self.app.store().begin().await?;
+        if !tx.job_lease_held(job).await? {
+            // Our lease ran out while checking and another worker took the job over: its
+            // result is the one that counts.
+            tracing::warn!(job = job.id, "lease lost while checking; result discarded");
+            tx.rollback().await?;
+            return Ok(());
+        }
+        if let Some(mut current) = tx.session(livemode, id).await? {
+            if still_processing(&current) && current.submitted == session.submitted {
                 match record_result(
                     &self.app,
                     &mut tx,
-                    &mut session,
+                    &mut current,
                     result,
                     &EventCause::none(),
                 )
                 .await
                 {
                     Ok(_) => {}
-                    Err(ProcessingError::Store(e)) => return Err(e),
+                    Err(ProcessingError::Store(e)) => return Err(e.into()),
                     Err(ProcessingError::State(e)) => {
                         tracing::warn!(job = job.id, error = %e, "submission no longer processable")
                     }
@@ -108,15 +143,14 @@ impl Worker {
             }
         }
         if tx.finish_job(job).await? {
-            tx.commit().await
+            tx.commit().await?;
         } else {
-            tx.rollback().await
+            tx.rollback().await?;
         }
+        Ok(())
     }
 
-    async fn finish_redaction(&self, job: &Job) -> Result<(), StoreError> {
-        let (livemode, id) = parse_subject(&job.subject)
-            .ok_or_else(|| StoreError::Corrupt(format!("bad job subject {}", job.subject)))?;
+    async fn finish_redaction(&self, job: &Job, livemode: bool, id: &str) -> Result<(), JobError> {
         let mut tx = self.app.store().begin().await?;
         if let Some(mut session) = tx.session(livemode, id).await? {
             for mut report in tx.reports_of_session(livemode, id).await? {
@@ -138,10 +172,11 @@ impl Worker {
             .await?;
         }
         if tx.finish_job(job).await? {
-            tx.commit().await
+            tx.commit().await?;
         } else {
-            tx.rollback().await
+            tx.rollback().await?;
         }
+        Ok(())
     }
 
     /// Runs jobs until `stop` turns true.
@@ -175,4 +210,8 @@ impl Worker {
             }
         }
     }
+}
+
+fn still_processing(session: &VerificationSession) -> bool {
+    session.status == SessionStatus::Processing && !session.is_redacted()
 }

@@ -98,6 +98,21 @@ impl Tx {
         self.signal_work().await
     }
 
+    /// Whether `job` is still leased to its claimer, locking its row until the transaction
+    /// ends (so that no other worker can take it over meanwhile). A worker that ran long
+    /// work outside any transaction calls this first in the transaction that records it.
+    pub async fn job_lease_held(&mut self, job: &Job) -> Result<bool> {
+        let lock = self.backend().for_update();
+        let row = sql(format!(
+            "SELECT id FROM jobs WHERE id = ? AND lease_until = ?{lock}"
+        ))
+        .bind(job.id)
+        .bind(job.lease_until)
+        .fetch_optional(self.conn())
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Deletes a finished job. False if the lease was lost (another worker took the job
     /// over after ours expired); the caller must then roll back its work.
     pub async fn finish_job(&mut self, job: &Job) -> Result<bool> {

@@ -6,14 +6,19 @@ mod listen;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::collections::BTreeSet;
 use std::process::ExitCode;
+use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
+use verifyd_checks::LivePolicy;
 use verifyd_core::keys::{
     format_permissions, generate_key, mask_key, parse_permissions, KeyKind, Permission,
 };
 use verifyd_core::{random_base62, Clock, SystemClock};
+use verifyd_server::external_verifier::ExternalVerifierConfig;
+use verifyd_server::live_checks::LiveChecksConfig;
 use verifyd_server::webhooks::delivery::{parse_schedule, WebhookConfig};
 use verifyd_server::{Application, ServerConfig};
 use verifyd_store::{hash_key, Store, StoreOptions, StoredKey, DEFAULT_DATABASE_URL};
+use verifyd_vision::LazyDocumentReader;
 
 #[derive(Parser)]
 #[command(
@@ -79,6 +84,107 @@ struct WorkerArgs {
     webhook_allow_private: bool,
 }
 
+/// How live-mode submissions are checked (for `serve` with workers, and `worker`; `serve`
+/// also uses the reader for feedback on uploads).
+#[derive(Args, Clone)]
+struct LiveCheckArgs {
+    /// Folder holding the text-recognition models (scripts/fetch-models fills ./models).
+    /// Without them, live-mode submissions fail with `document_unverified_other`.
+    #[arg(long, env = "VERIFYD_MODELS_DIR", default_value = "models")]
+    models_dir: std::path::PathBuf,
+    /// Holders younger than this fail with `under_supported_age`.
+    #[arg(long, env = "VERIFYD_AGE_OF_MAJORITY", default_value_t = 18)]
+    age_of_majority: u32,
+    /// Seconds the document check may spend reading one image.
+    #[arg(long, env = "VERIFYD_DOCUMENT_CHECK_BUDGET", default_value_t = 20)]
+    document_check_budget: u64,
+    /// Seconds the hosted page may spend on the quick reading of an upload (past it, the
+    /// upload is accepted and the worker decides).
+    #[arg(long, env = "VERIFYD_UPLOAD_CHECK_BUDGET", default_value_t = 4)]
+    upload_check_budget: u64,
+    /// Threads that read images (default: one per CPU core). As many submissions are
+    /// checked at once.
+    #[arg(long, env = "VERIFYD_CHECK_THREADS")]
+    check_threads: Option<usize>,
+    /// URL of an external ID-number verifier (see docs/live-checks.md).
+    #[arg(long, env = "VERIFYD_ID_VERIFIER_URL")]
+    id_verifier_url: Option<String>,
+    /// Shared secret that signs requests to the ID-number verifier and its answers.
+    #[arg(long, env = "VERIFYD_ID_VERIFIER_SECRET", hide_env_values = true)]
+    id_verifier_secret: Option<String>,
+    /// Seconds to wait for the ID-number verifier.
+    #[arg(long, env = "VERIFYD_ID_VERIFIER_TIMEOUT", default_value_t = 5)]
+    id_verifier_timeout: u64,
+    /// An ID number passes only when the external verifier confirms it.
+    #[arg(long, env = "VERIFYD_REQUIRE_ID_VERIFIER")]
+    require_id_verifier: bool,
+}
+
+impl LiveCheckArgs {
+    fn config(&self) -> Result<LiveChecksConfig, String> {
+        if self.age_of_majority == 0 || self.age_of_majority > 30 {
+            return Err("--age-of-majority must be between 1 and 30".into());
+        }
+        if self.document_check_budget == 0 || self.upload_check_budget == 0 {
+            return Err(
+                "--document-check-budget and --upload-check-budget must be at least 1 second"
+                    .into(),
+            );
+        }
+        if self.check_threads == Some(0) {
+            return Err("--check-threads must be at least 1".into());
+        }
+        let external_verifier = match (&self.id_verifier_url, &self.id_verifier_secret) {
+            (Some(url), Some(secret)) => Some(ExternalVerifierConfig {
+                url: url.clone(),
+                secret: secret.clone(),
+                timeout: std::time::Duration::from_secs(self.id_verifier_timeout.max(1)),
+            }),
+            (None, None) => None,
+            _ => return Err("--id-verifier-url and --id-verifier-secret go together".into()),
+        };
+        if self.require_id_verifier && external_verifier.is_none() {
+            return Err(
+                "--require-id-verifier needs --id-verifier-url and --id-verifier-secret".into(),
+            );
+        }
+        let mut config = LiveChecksConfig {
+            policy: LivePolicy {
+                age_of_majority: self.age_of_majority,
+                require_external_id_check: self.require_id_verifier,
+                external_id_check_available: external_verifier.is_some(),
+            },
+            document_budget: std::time::Duration::from_secs(self.document_check_budget),
+            upload_budget: std::time::Duration::from_secs(self.upload_check_budget),
+            external_verifier,
+            ..LiveChecksConfig::default()
+        };
+        if let Some(threads) = self.check_threads {
+            config.threads = threads;
+        }
+        match LazyDocumentReader::new(&self.models_dir) {
+            Ok(reader) => {
+                let reader = Arc::new(reader);
+                let warming = reader.clone();
+                // Load the models in the background: serving starts at once, and the first
+                // live upload does not wait for them.
+                let _ = std::thread::Builder::new()
+                    .name("verifyd-load-models".into())
+                    .spawn(move || warming.warm());
+                config.vision = Some(reader);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "live document checks are unavailable: live-mode submissions will fail with document_unverified_other");
+                config.unavailable_reason = Some(
+                    "Live document checks are not available on this verifyd server (its models are not installed), so the submission could not be verified."
+                        .into(),
+                );
+            }
+        }
+        Ok(config)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the API server (and, unless told not to, the background workers).
@@ -109,6 +215,8 @@ enum Command {
         no_worker: bool,
         #[command(flatten)]
         webhooks: WorkerArgs,
+        #[command(flatten)]
+        live: LiveCheckArgs,
     },
     /// Run only the background workers (processing, redaction, webhook delivery), no API.
     /// Any number of worker and serve processes may share one PostgreSQL database.
@@ -124,6 +232,8 @@ enum Command {
         no_migrate: bool,
         #[command(flatten)]
         webhooks: WorkerArgs,
+        #[command(flatten)]
+        live: LiveCheckArgs,
     },
     /// Forward new events of a running verifyd to a local URL, signed (like `stripe listen`).
     Listen {
@@ -218,8 +328,9 @@ async fn main() -> ExitCode {
             no_migrate,
             no_worker,
             webhooks,
-        } => match webhook_config(&webhooks) {
-            Ok(config) => {
+            live,
+        } => match (webhook_config(&webhooks), live.config()) {
+            (Ok(config), Ok(live)) => {
                 serve(
                     database,
                     listen,
@@ -227,28 +338,29 @@ async fn main() -> ExitCode {
                     api_keys,
                     no_migrate,
                     no_worker,
-                    (config, webhooks.job_lease),
+                    (config, webhooks.job_lease, live),
                 )
                 .await
             }
-            Err(message) => Err(message),
+            (Err(message), _) | (_, Err(message)) => Err(message),
         },
         Command::Worker {
             database,
             public_url,
             no_migrate,
             webhooks,
-        } => match webhook_config(&webhooks) {
-            Ok(config) => {
+            live,
+        } => match (webhook_config(&webhooks), live.config()) {
+            (Ok(config), Ok(live)) => {
                 worker(
                     database,
                     public_url,
                     no_migrate,
-                    (config, webhooks.job_lease),
+                    (config, webhooks.job_lease, live),
                 )
                 .await
             }
-            Err(message) => Err(message),
+            (Err(message), _) | (_, Err(message)) => Err(message),
         },
         Command::Listen {
             forward_to,
@@ -319,9 +431,10 @@ async fn serve(
     api_keys: Vec<String>,
     no_migrate: bool,
     no_worker: bool,
-    (webhooks, job_lease): (WebhookConfig, u64),
+    (webhooks, job_lease, live): (WebhookConfig, u64, LiveChecksConfig),
 ) -> Result<(), String> {
     let mut config = ServerConfig::new(listen, database.url.clone());
+    config.live_checks = live;
     config.database = database.options();
     config.webhooks = webhooks;
     config.job_lease = std::time::Duration::from_secs(job_lease.max(1));
@@ -343,9 +456,10 @@ async fn worker(
     database: DatabaseArg,
     public_url: Option<String>,
     no_migrate: bool,
-    (webhooks, job_lease): (WebhookConfig, u64),
+    (webhooks, job_lease, live): (WebhookConfig, u64, LiveChecksConfig),
 ) -> Result<(), String> {
     let mut config = ServerConfig::new("127.0.0.1:12111", database.url.clone());
+    config.live_checks = live;
     config.database = database.options();
     config.database.migrate = !no_migrate;
     config.public_url = public_url;

@@ -491,6 +491,8 @@ async fn work_held_by_a_killed_process_is_finished_by_another_after_its_lease() 
         "6",
         "--job-lease",
         "3",
+        "--document-check-budget",
+        "1",
     ];
     // The first delivery attempt hangs at the receiver; its sender is SIGKILLed mid-attempt.
     let hook = receiver(true);

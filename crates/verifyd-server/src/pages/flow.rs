@@ -131,7 +131,16 @@ pub async fn back_to_flow(Path(id): Path<String>) -> Response {
 pub(crate) enum Problem {
     None,
     Message(String),
-    IdNumber { value: String, message: String },
+    /// Live mode's quick check of an upload asks for another photo (`name` is the
+    /// retake's stable name, for `data-retake`).
+    Retake {
+        message: String,
+        name: &'static str,
+    },
+    IdNumber {
+        value: String,
+        message: String,
+    },
     Details(DetailsValues, DetailsErrors),
 }
 
@@ -279,6 +288,7 @@ pub(crate) fn render_step(
     let chrome = |title: &str, page| chrome_for(title, page, session, attempt, parent_origin);
     let message = match &problem {
         Problem::Message(m) => Some(m.clone()),
+        Problem::Retake { message, .. } => Some(message.clone()),
         Problem::IdNumber { message, .. } => Some(message.clone()),
         _ => None,
     };
@@ -387,6 +397,10 @@ pub(crate) fn render_step(
                 current_image: slot
                     .file(sub)
                     .map(|_| format!("/verify/s/{id}/image/{}", slot.name())),
+                retake: match &problem {
+                    Problem::Retake { name, .. } => Some(name),
+                    _ => None,
+                },
                 error: message,
             };
             templates::page(status, &page, &csp)

@@ -239,6 +239,7 @@ mod tests {
             started_at: 0,
             consent: true,
             submission: Submission::default(),
+            retakes: Default::default(),
         }
     }
 

@@ -147,6 +147,8 @@ pub struct ImagePage {
     pub facing: &'static str,
     /// URL of the image already given for this step, if any.
     pub current_image: Option<String>,
+    /// Why live mode's quick check asks for another photo (its stable name).
+    pub retake: Option<&'static str>,
     pub error: Option<String>,
 }
 

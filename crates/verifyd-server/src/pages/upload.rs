@@ -4,7 +4,10 @@
 //! The file is read under a 10 MB cap (the rest of an oversized body is drained, not kept),
 //! recognised by its bytes (see `images`), and stored as a File row of the session in the
 //! same transaction that points the attempt's submission at it. When the session requires
-//! live capture, files without the camera marker are refused. Image bytes are never logged.
+//! live capture, files without the camera marker are refused. In live mode a document
+//! photo is first read quickly (off the async runtime, within the upload budget) and the
+//! user is asked for a retake, with the reason, when it is clearly unusable — at most
+//! [`MAX_RETAKES`] times per image and attempt. Image bytes are never logged.
 
 use super::flow::{attempt_mut, begin, render_step, Problem};
 use super::images::{self, ImageError, ImageFormat, MAX_IMAGE_BYTES};
@@ -16,8 +19,10 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use verifyd_checks::observation::Side;
 use verifyd_core::random_base62;
 use verifyd_core::session::DocumentType;
+use verifyd_core::submission::Retakes;
 use verifyd_store::FileRecord;
 
 /// What the upload form carried.
@@ -96,6 +101,25 @@ fn problem_text(error: ImageError, slot: Slot, document: Option<DocumentType>) -
     }
 }
 
+/// Retakes asked per document image and attempt before an upload is kept as it is.
+pub const MAX_RETAKES: u8 = 3;
+
+fn retakes_of(retakes: &Retakes, slot: Slot) -> u8 {
+    match slot {
+        Slot::Front => retakes.front,
+        Slot::Back => retakes.back,
+        Slot::Selfie => 0,
+    }
+}
+
+fn bump_retakes(retakes: &mut Retakes, slot: Slot) {
+    match slot {
+        Slot::Front => retakes.front = retakes.front.saturating_add(1),
+        Slot::Back => retakes.back = retakes.back.saturating_add(1),
+        Slot::Selfie => {}
+    }
+}
+
 /// Message when a plain file arrives for a session that requires live capture.
 pub const LIVE_CAPTURE_REQUIRED: &str = "This verification needs a photo taken with your device's camera on this page. Uploaded files are not accepted.";
 
@@ -122,6 +146,7 @@ pub async fn upload(
             let (mut tx, mut session, visit) =
                 begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
             let plan = FlowPlan::for_session(&session);
+            let livemode = session.livemode;
             let attempt = attempt_mut(&mut session);
             if !plan.reachable(slot.step(), attempt) {
                 return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
@@ -159,6 +184,48 @@ pub async fn upload(
                     Problem::Message(message),
                     status,
                 ));
+            }
+            // Live mode: a quick reading of a document photo, outside any transaction, so
+            // that a blurred or unreadable photo is taken again now rather than failing the
+            // whole session later. Asked a few times at most; then the worker decides.
+            let side = match slot {
+                Slot::Front => Some(Side::Front),
+                Slot::Back => Some(Side::Back),
+                Slot::Selfie => None,
+            };
+            let asked = retakes_of(&attempt.retakes, slot);
+            if let (true, Some(side), true) = (livemode, side, asked < MAX_RETAKES) {
+                let document = plan.document_type(&attempt.submission);
+                tx.rollback().await?;
+                let retake = app
+                    .live_checks()
+                    .upload_feedback(form.file.clone(), side, document, app.clock().today_utc())
+                    .await;
+                let (again, mut current, _) =
+                    begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+                tx = again;
+                session = current.clone();
+                if let Some(retake) = retake {
+                    let attempt = attempt_mut(&mut current);
+                    bump_retakes(&mut attempt.retakes, slot);
+                    let shown = attempt.clone();
+                    tx.update_session(&current).await?;
+                    tx.commit().await?;
+                    return Ok(render_step(
+                        &current,
+                        &shown,
+                        visit.parent_origin.as_deref(),
+                        slot.step(),
+                        Problem::Retake {
+                            message: retake.message(side, document).to_owned(),
+                            name: retake.name(),
+                        },
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    ));
+                }
+                if !plan.reachable(slot.step(), attempt_mut(&mut session)) {
+                    return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
+                }
             }
             let format = verdict.map_err(|_| PageError::Internal)?;
             let record = FileRecord {

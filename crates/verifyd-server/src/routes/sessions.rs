@@ -8,11 +8,11 @@ use crate::auth::{authenticate_secret, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::expand::{self, Expand, Target};
 use crate::idempotency::{self, Begin};
+use crate::jobs::Work;
 use crate::params::{Params, Shape};
 use crate::render;
 use crate::request::ApiRequest;
 use crate::webhooks::events::{record, EventCause};
-use crate::workers::{session_subject, FINISH_REDACTION};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -442,13 +442,9 @@ pub async fn redact(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
             .await?;
         }
         let now = app.clock().now_millis();
-        tx.enqueue_job(
-            FINISH_REDACTION,
-            &session_subject(session.livemode, session.id.as_str()),
-            now,
-            now,
-        )
-        .await?;
+        Work::finish_redaction(session.livemode, session.id.as_str())
+            .enqueue(&mut tx, now, now)
+            .await?;
         let body = render_session(&app, &session, &p.expand).await?;
         Ok((tx, body))
     }

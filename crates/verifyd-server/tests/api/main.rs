@@ -6,6 +6,8 @@ mod errors;
 mod expand;
 mod idempotency;
 mod lists;
+mod live;
+mod live_documents;
 mod pages;
 mod processing;
 mod receiver;

@@ -1,7 +1,7 @@
-//! Live mode until live checkers are configured: every submission fails with
-//! `document_unverified_other` (or `id_number_unverified_other` for ID-number sessions)
-//! and a reason saying no live checker is configured. A check that cannot decide never
-//! passes.
+//! Live mode when the live checkers cannot run (no image reader configured, or its models
+//! failed to load): every submission fails with `document_unverified_other` (or
+//! `id_number_unverified_other` for ID-number sessions) and a reason saying why. A check
+//! that cannot decide never passes.
 
 use crate::{apply_failure, CheckEngine, CheckResult, Plan};
 use verifyd_core::report::{CheckStatus, DocumentReport, IdNumberReport, SelfieReport};
@@ -11,8 +11,17 @@ use verifyd_core::submission::Submission;
 pub const NO_LIVE_CHECKER: &str =
     "No live checker is configured on this verifyd server, so the submission could not be verified.";
 
-#[derive(Debug, Default, Clone, Copy)]
-pub struct UnconfiguredLiveEngine;
+#[derive(Debug, Default, Clone)]
+pub struct UnconfiguredLiveEngine {
+    reason: Option<String>,
+}
+
+impl UnconfiguredLiveEngine {
+    /// `reason` replaces the default explanation (e.g. which model failed to load).
+    pub fn new(reason: Option<String>) -> Self {
+        Self { reason }
+    }
+}
 
 impl CheckEngine for UnconfiguredLiveEngine {
     fn check(&self, session: &VerificationSession, submission: &Submission) -> CheckResult {
@@ -30,7 +39,11 @@ impl CheckEngine for UnconfiguredLiveEngine {
         };
         let error = LastError {
             code: Some(code),
-            reason: Some(NO_LIVE_CHECKER.into()),
+            reason: Some(
+                self.reason
+                    .clone()
+                    .unwrap_or_else(|| NO_LIVE_CHECKER.into()),
+            ),
         };
         let mut result = CheckResult {
             document: plan.document.then_some(DocumentReport {

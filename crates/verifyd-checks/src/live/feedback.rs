@@ -1,0 +1,140 @@
+//! Feedback while the end user is still on the page: after an upload, the quick reading of
+//! the image says whether to ask for a retake, and why, so that a user fixes a blurred
+//! photo instead of failing the whole session. Only clear problems ask for a retake; the
+//! worker's full check still makes the decision.
+
+use super::Reading;
+use crate::observation::{Side, VisionError};
+use crate::{aamva, mrz};
+use verifyd_core::session::{Date, DocumentType};
+
+/// Why a photo should be taken again. Each has a message for the end user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retake {
+    Undecodable,
+    TooSmall,
+    TooDark,
+    Glare,
+    Blurry,
+    NoDocument,
+    BarcodeUnreadable,
+    MrzUnreadable,
+}
+
+impl Retake {
+    /// A stable name (`data-retake` on the page, metrics).
+    pub fn name(self) -> &'static str {
+        match self {
+            Retake::Undecodable => "undecodable",
+            Retake::TooSmall => "too_small",
+            Retake::TooDark => "too_dark",
+            Retake::Glare => "glare",
+            Retake::Blurry => "blurry",
+            Retake::NoDocument => "no_document",
+            Retake::BarcodeUnreadable => "barcode_unreadable",
+            Retake::MrzUnreadable => "mrz_unreadable",
+        }
+    }
+
+    pub fn message(self, side: Side, document: Option<DocumentType>) -> &'static str {
+        match self {
+            Retake::Undecodable => "This image could not be opened. Take the photo again, or choose another image.",
+            Retake::TooSmall => "This photo is too small to read. Take it closer, so the document fills most of the picture.",
+            Retake::TooDark => "This photo is too dark. Take it again in better light.",
+            Retake::Glare => "Light is reflecting off the document. Tilt it or move away from direct light, and take the photo again.",
+            Retake::Blurry => "This photo is blurred. Hold the camera steady, let it focus, and take the photo again.",
+            Retake::NoDocument => match (side, document) {
+                (Side::Front, Some(DocumentType::Passport)) => "No passport page was found in this photo. Lay the photo page flat, fill the picture with it, and take the photo again.",
+                _ => "No document was found in this photo. Lay the document flat on a plain, dark surface, fill the picture with it, and take the photo again.",
+            },
+            Retake::BarcodeUnreadable => "The barcode on the back could not be read. Make sure the whole barcode is in the photo, sharp and without reflections, and take it again.",
+            Retake::MrzUnreadable => match document {
+                Some(DocumentType::Passport) => "The two lines of characters at the bottom of the photo page could not be read. Make sure they are in the photo, sharp and without reflections, and take it again.",
+                _ => "The lines of characters on the document could not be read. Make sure they are in the photo, sharp and without reflections, and take it again.",
+            },
+        }
+    }
+}
+
+/// The limits below which a photo is sent back. Calibrated on the tuning half of the
+/// synthetic set (see docs/accuracy.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeedbackLimits {
+    /// Smallest rectified document width, in pixels.
+    pub min_document_width: u32,
+    /// Lowest acceptable sharpness (variance of the Laplacian at the reference width).
+    pub min_sharpness: f32,
+    /// Darkest acceptable mean luma.
+    pub min_brightness: f32,
+    /// Largest acceptable share of blown-out pixels.
+    pub max_glare: f32,
+}
+
+impl Default for FeedbackLimits {
+    fn default() -> Self {
+        Self {
+            min_document_width: 600,
+            min_sharpness: 60.0,
+            min_brightness: 45.0,
+            max_glare: 0.08,
+        }
+    }
+}
+
+/// What the quick reading of one image means for the user. `side` is the side asked for,
+/// `document` the type the user said it is (when known), `today` the processing date
+/// (an MRZ is read with its check digits).
+pub fn feedback(
+    reading: &Reading,
+    side: Side,
+    document: Option<DocumentType>,
+    limits: &FeedbackLimits,
+    today: Date,
+) -> Option<Retake> {
+    let observation = match reading {
+        Ok(observation) => observation,
+        Err(super::ReadFailure::Vision(VisionError::Undecodable)) => {
+            return Some(Retake::Undecodable)
+        }
+        Err(super::ReadFailure::Vision(VisionError::TooSmall { .. })) => {
+            return Some(Retake::TooSmall)
+        }
+        // Out of time, or the reader failed: let the worker decide.
+        Err(_) => return None,
+    };
+    let q = &observation.quality;
+    let readable = observation
+        .barcode
+        .as_deref()
+        .is_some_and(|payload| aamva::parse(payload).is_ok())
+        || observation
+            .mrz
+            .as_ref()
+            .is_some_and(|reading| mrz::parse(reading, today).is_ok());
+    if readable {
+        // What matters could be read, whatever the measures say.
+        return None;
+    }
+    if q.brightness < limits.min_brightness {
+        return Some(Retake::TooDark);
+    }
+    if q.document.is_none() && observation.text.as_ref().is_none_or(|t| t.len() < 3) {
+        return Some(Retake::NoDocument);
+    }
+    if q.document_width < limits.min_document_width {
+        return Some(Retake::TooSmall);
+    }
+    if q.sharpness < limits.min_sharpness {
+        return Some(Retake::Blurry);
+    }
+    if q.glare > limits.max_glare {
+        return Some(Retake::Glare);
+    }
+    match (side, document) {
+        (Side::Back, Some(DocumentType::DrivingLicense)) => Some(Retake::BarcodeUnreadable),
+        // The back of an ID card may carry a barcode (US, Canada), an MRZ (TD1) or
+        // nothing at all (TD2 cards carry theirs on the front): no code to insist on.
+        (Side::Front, Some(DocumentType::Passport)) => Some(Retake::MrzUnreadable),
+        _ => None,
+    }
+}

@@ -1,0 +1,329 @@
+//! Finding and reading machine-readable zones (ICAO 9303 TD1 3×30, TD2 2×36, TD3 2×44) with
+//! verifyd's own OCR-B character recogniser.
+//!
+//! Stages (each in its own module; the deadline is checked between them):
+//! - [`locate`]: Sauvola binarisation, connected components chained into long, dense text
+//!   lines (±15° of skew), groups of 2–3 parallel, evenly spaced lines of equal length.
+//! - [`segment`]: each line rectified into an upright strip of fixed body height,
+//!   straightened, normalised; the cells from the periodic column profile (pitch, drift
+//!   and phase at once), knowing how many characters the layout has.
+//! - [`model`]: a tiny CNN trained by `tools/mrz-train` on degraded renders of Debian's
+//!   OCR-B font gives each cell a probability for each of the 37 MRZ characters.
+//! - here: the layout from the geometry (three lines are TD1; two lines are TD2 or TD3 by
+//!   the number of pitches the ink spans), all lines of a zone read at one type size, and
+//!   every zone read both ways up: turned by 180° a zone is located the same way, so "try
+//!   180° if nothing is found upright" costs only a second pass of the recogniser over the
+//!   same cells reversed; the more confident reading wins. Up to four candidate zones are
+//!   read; the most confident wins, and a zone read with low confidence is not an MRZ. If
+//!   nothing is found at a working size of 1200 px, a larger image is searched at 2400 px.
+//!
+//! It reports what it sees, with calibrated alternatives; it never checks check digits or
+//! repairs characters (the MRZ parser in verifyd-checks does, where a check digit confirms).
+//! It never logs what it reads. The `#[doc(hidden)]` modules are public only for the
+//! training and evaluation tool.
+
+#[doc(hidden)]
+pub mod locate;
+#[doc(hidden)]
+pub mod model;
+#[doc(hidden)]
+pub mod plane;
+#[doc(hidden)]
+pub mod segment;
+#[doc(hidden)]
+pub mod sha256;
+
+#[cfg(test)]
+mod tests;
+
+use std::time::Instant;
+
+use verifyd_checks::observation::{MrzChar, MrzReading};
+
+use model::{Activations, Net};
+use plane::Plane;
+use segment::Strip;
+
+/// The recogniser's classes, in output order.
+pub const ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+
+/// The committed weights (format documented in [`model`]) and their manifest.
+const WEIGHTS: &[u8] = include_bytes!("../../models/mrz/ocrb-cnn.bin");
+const MANIFEST: &str = include_str!("../../models/mrz/manifest.txt");
+
+/// Keep at most this many alternatives per character, each at least this probable.
+const MAX_CANDIDATES: usize = 4;
+const MIN_PROBABILITY: f32 = 0.01;
+/// A zone whose characters are, on average, less likely than this is not an MRZ.
+const MIN_MEAN_CONFIDENCE: f32 = 0.6;
+/// A zone this confident ends the search.
+const CONFIDENT: f32 = 0.97;
+/// Candidate zones tried per working size.
+const MAX_CANDIDATE_ZONES: usize = 4;
+
+/// The committed weights could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MrzModelError {
+    #[error("the MRZ model manifest has no sha256 for {0}")]
+    Manifest(&'static str),
+    #[error(
+        "the MRZ model weights do not match their SHA-256 (expected {expected}, found {actual})"
+    )]
+    Checksum { expected: String, actual: String },
+    #[error("the MRZ model weights are malformed: {0}")]
+    Format(String),
+}
+
+/// The time budget ran out before the zone was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the MRZ could not be read within the time budget")]
+pub struct MrzDeadline;
+
+/// Reads machine-readable zones. Cheap to share (`&self`), no interior mutability.
+#[derive(Debug, Clone)]
+pub struct MrzReader {
+    net: Net,
+}
+
+/// One read of one candidate zone.
+struct Reading {
+    lines: Vec<Vec<MrzChar>>,
+    /// Mean probability of the best candidate over all characters.
+    confidence: f32,
+}
+
+impl MrzReader {
+    /// Loads the committed weights, verified against the SHA-256 in the manifest.
+    pub fn load() -> Result<Self, MrzModelError> {
+        let expected = manifest_sha256(MANIFEST, "ocrb-cnn.bin")
+            .ok_or(MrzModelError::Manifest("ocrb-cnn.bin"))?;
+        Self::from_weights(WEIGHTS, expected)
+    }
+
+    /// Loads weights from bytes, verified against `expected_sha256` (hex).
+    #[doc(hidden)]
+    pub fn from_weights(bytes: &[u8], expected_sha256: &str) -> Result<Self, MrzModelError> {
+        let actual = sha256::hex_digest(bytes);
+        if !actual.eq_ignore_ascii_case(expected_sha256.trim()) {
+            return Err(MrzModelError::Checksum {
+                expected: expected_sha256.trim().to_string(),
+                actual,
+            });
+        }
+        let net = Net::from_bytes(bytes).map_err(MrzModelError::Format)?;
+        let alphabet: String = net.alphabet.iter().collect();
+        if alphabet != ALPHABET || net.input_h != segment::CELL_H || net.input_w != segment::CELL_W
+        {
+            return Err(MrzModelError::Format(
+                "the weights were trained for another input or alphabet".into(),
+            ));
+        }
+        Ok(Self { net })
+    }
+
+    /// The loaded network (for the training tool's checks).
+    #[doc(hidden)]
+    pub fn net(&self) -> &Net {
+        &self.net
+    }
+
+    /// Finds and reads an MRZ in a greyscale image of a document (or a photo with the
+    /// document in it, upright or upside down). `None` when there is no MRZ; `Err` once
+    /// `deadline` has passed.
+    pub fn read(
+        &self,
+        image: &image::GrayImage,
+        deadline: Instant,
+    ) -> Result<Option<MrzReading>, MrzDeadline> {
+        check(deadline)?;
+        if image.width() < 32 || image.height() < 16 {
+            return Ok(None);
+        }
+        let plane = Plane::from_gray(image);
+        let longest = plane.width.max(plane.height);
+        let mut best: Option<Reading> = None;
+        for max_side in [1200usize, 2400] {
+            if max_side > 1200 && longest <= 1200 {
+                break;
+            }
+            let candidates = locate::locate(&plane, max_side);
+            check(deadline)?;
+            for candidate in candidates.iter().take(MAX_CANDIDATE_ZONES) {
+                if let Some(reading) = self.read_zone(&plane, &candidate.lines, deadline)? {
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| reading.confidence > b.confidence)
+                    {
+                        best = Some(reading);
+                    }
+                }
+                if best.as_ref().is_some_and(|b| b.confidence >= CONFIDENT) {
+                    break;
+                }
+            }
+            if best
+                .as_ref()
+                .is_some_and(|b| b.confidence >= MIN_MEAN_CONFIDENCE)
+            {
+                break;
+            }
+        }
+        Ok(best
+            .filter(|b| b.confidence >= MIN_MEAN_CONFIDENCE)
+            .map(|b| MrzReading { lines: b.lines }))
+    }
+
+    /// Reads one candidate zone both ways up and keeps the more confident reading.
+    fn read_zone(
+        &self,
+        plane: &Plane,
+        lines: &[segment::LineGeometry],
+        deadline: Instant,
+    ) -> Result<Option<Reading>, MrzDeadline> {
+        let mut strips = Vec::with_capacity(lines.len());
+        for g in lines {
+            match segment::prepare_line(plane, g) {
+                Some(s) => strips.push(s),
+                None => return Ok(None),
+            }
+        }
+        check(deadline)?;
+        // One type size per zone: a line whose body measured off the zone's median (one of
+        // mostly `<` fillers measures small) is sampled again at the median.
+        let bodies: Vec<f32> = strips
+            .iter()
+            .map(|s| s.geometry.body * s.body() / segment::BODY)
+            .collect();
+        let mut sorted = bodies.clone();
+        sorted.sort_by(f32::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        for (strip, body) in strips.iter_mut().zip(&bodies) {
+            if (body / median - 1.0).abs() > 0.06 {
+                if let Some(s) = segment::prepare_line_with_body(plane, &strip.geometry, median) {
+                    *strip = s;
+                }
+            }
+        }
+        let Some(n) = layout(&strips) else {
+            return Ok(None);
+        };
+        let mut cells: Vec<Vec<Vec<f32>>> = Vec::with_capacity(strips.len());
+        for strip in &strips {
+            let Some(grid) = segment::fit_grid(strip, n) else {
+                return Ok(None);
+            };
+            cells.push(segment::cell_inputs(strip, &grid));
+        }
+        check(deadline)?;
+        let upright = self.classify(&cells);
+        // Upside down, the zone is the same grid turned by 180°: lines and cells in reverse
+        // order, each cell's window (symmetric about the body) reversed.
+        let turned: Vec<Vec<Vec<f32>>> = cells
+            .iter()
+            .rev()
+            .map(|line| {
+                line.iter()
+                    .rev()
+                    .map(|cell| cell.iter().rev().copied().collect())
+                    .collect()
+            })
+            .collect();
+        let upside_down = self.classify(&turned);
+        check(deadline)?;
+        Ok(Some(if upside_down.confidence > upright.confidence {
+            upside_down
+        } else {
+            upright
+        }))
+    }
+
+    fn classify(&self, cells: &[Vec<Vec<f32>>]) -> Reading {
+        let mut act = Activations::default();
+        let mut total = 0.0;
+        let mut count = 0usize;
+        let lines = cells
+            .iter()
+            .map(|line| {
+                line.iter()
+                    .map(|input| {
+                        let probs = self.net.probabilities(input, &mut act);
+                        let ch = to_char(&self.net.alphabet, &probs);
+                        total += ch.candidates[0].1;
+                        count += 1;
+                        ch
+                    })
+                    .collect()
+            })
+            .collect();
+        Reading {
+            lines,
+            confidence: total / count.max(1) as f32,
+        }
+    }
+}
+
+fn check(deadline: Instant) -> Result<(), MrzDeadline> {
+    if Instant::now() >= deadline {
+        Err(MrzDeadline)
+    } else {
+        Ok(())
+    }
+}
+
+/// The best candidates of one position, best first.
+fn to_char(alphabet: &[char], probs: &[f32]) -> MrzChar {
+    let mut ranked: Vec<(char, f32)> = alphabet
+        .iter()
+        .copied()
+        .zip(probs.iter().copied())
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut candidates: Vec<(char, f32)> = ranked
+        .iter()
+        .copied()
+        .take(MAX_CANDIDATES)
+        .filter(|c| c.1 >= MIN_PROBABILITY)
+        .collect();
+    if candidates.is_empty() {
+        candidates.push(ranked[0]);
+    }
+    MrzChar { candidates }
+}
+
+/// Characters per line from the geometry: three lines are TD1 (30); two lines are TD2 (36)
+/// or TD3 (44), told apart by how many pitches the ink spans. `None` when the lines do not
+/// hold a plausible MRZ line's worth of characters.
+fn layout(strips: &[Strip]) -> Option<usize> {
+    let counts: Vec<f32> = strips
+        .iter()
+        .map(|s| {
+            let (pitch, _) = segment::measure_pitch(s);
+            s.count_at_pitch(pitch)
+        })
+        .collect();
+    let mean = counts.iter().sum::<f32>() / counts.len().max(1) as f32;
+    let n = match strips.len() {
+        3 => 30,
+        2 if mean < 40.0 => 36,
+        2 => 44,
+        _ => return None,
+    };
+    let plausible = (mean / n as f32 - 1.0).abs() < 0.15;
+    plausible.then_some(n)
+}
+
+/// The `sha256:` value of the manifest entry for `file` (lines `file: …` then `sha256: …`).
+fn manifest_sha256<'a>(manifest: &'a str, file: &str) -> Option<&'a str> {
+    let mut in_entry = false;
+    for line in manifest.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        match key.trim() {
+            "file" => in_entry = value.trim() == file,
+            "sha256" if in_entry => return Some(value.trim()),
+            _ => {}
+        }
+    }
+    None
+}
