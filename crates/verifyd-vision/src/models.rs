@@ -70,15 +70,19 @@ pub fn load(dir: &Path, file: ModelFile) -> Result<Vec<u8>, ModelError> {
         }
         Err(source) => return Err(ModelError::Unreadable { path, source }),
     };
-    let found = hex(&Sha256::digest(&bytes));
+    let found = sha256_hex(&bytes);
     if found != file.sha256 {
         return Err(ModelError::Checksum { path, found });
     }
     Ok(bytes)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

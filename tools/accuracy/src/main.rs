@@ -184,10 +184,7 @@ fn run_cli(cli: Cli) -> Result<(), String> {
                     let n = done.len();
                     if n % 25 == 0 || n == total {
                         let elapsed = start.elapsed().as_secs_f64();
-                        let fa = done
-                            .iter()
-                            .filter(|o| o.verified && o.category != Category::Genuine)
-                            .count();
+                        let fa = done.iter().filter(|o| o.false_accept()).count();
                         eprintln!(
                             "  {n}/{total} cases, {elapsed:.0} s, about {:.0} s left, {fa} false accepts so far",
                             elapsed / n as f64 * (total - n) as f64

@@ -236,12 +236,16 @@ pub fn one(reader: &DocumentReader, id: CaseId, save: Option<&Path>) -> Result<(
             "  expected code: {want} → {}",
             if outcome.code.as_deref() == Some(want) {
                 "got it"
-            } else if outcome.verified {
+            } else if outcome.read_although_illegible() {
+                "read although predicted illegible (every output field right; not a false accept)"
+            } else if outcome.false_accept() {
                 "FALSE ACCEPT"
             } else {
                 "other code"
             }
         );
+    } else if outcome.false_accept() {
+        println!("  FALSE ACCEPT: verified with an output field wrong");
     }
     for f in &outcome.fields {
         if f.ok {

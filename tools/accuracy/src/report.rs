@@ -10,7 +10,7 @@ use verifyd_docgen::{Difficulty, DocumentKind};
 
 use crate::cases::{CaseId, Category, Split};
 use crate::expect::FIELDS;
-use crate::run::Outcome;
+use crate::run::{Outcome, SideQuality};
 
 /// `k` of `n`, with a 95 % interval.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
@@ -104,8 +104,16 @@ pub struct KindSummary {
     /// Documents whose every field was right, among verified genuine legible ones.
     pub documents_all_fields_right: Rate,
     pub failure_cases: u64,
+    /// Cases that must not have been verified and were (an expired, tampered, under-age,
+    /// wrong-type or non-document case verified), or were verified with an output field
+    /// wrong (any category, genuine and unreadable included). See `Outcome::false_accept`.
     pub false_accepts: u64,
-    /// Failure cases that ended with the code their category calls for.
+    /// Of the false accepts, verified documents with a wrong output field.
+    pub false_accepts_wrong_field: u64,
+    /// Unreadable cases verified with every field right (not false accepts).
+    pub read_although_illegible: u64,
+    /// Failure cases that ended with the code their category calls for, among the failure
+    /// cases other than the unreadable ones read although predicted illegible.
     pub expected_code: Rate,
 }
 
@@ -116,12 +124,16 @@ pub struct CategorySummary {
     pub expected_code_name: String,
     pub cases: u64,
     pub false_accepts: u64,
+    /// Unreadable cases verified with every field right.
+    pub read_although_illegible: u64,
+    /// Among the cases, not counting those read although predicted illegible.
     pub expected_code: Rate,
-    /// Codes the cases ended with (`verified` for false accepts).
+    /// Codes the cases ended with (`verified, …` for verified ones, split by whether every
+    /// output field was right).
     pub codes: BTreeMap<String, u64>,
 }
 
-/// A failure case that ended `verified`.
+/// A case verified that must not have been (see `Outcome::false_accept`).
 #[derive(Clone, Debug, Serialize)]
 pub struct FalseAccept {
     pub kind: String,
@@ -131,6 +143,20 @@ pub struct FalseAccept {
     pub legible: bool,
     /// For cases with a truth: whether every output field was the true one.
     pub outputs_correct: Option<bool>,
+    /// The wrong fields: "field: expected X, got Y".
+    pub wrong_fields: Vec<String>,
+    pub command: String,
+}
+
+/// An unreadable case verified with every output field right.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReadAlthoughIllegible {
+    pub kind: String,
+    pub seed: u64,
+    pub difficulty: Difficulty,
+    /// Smallest PDF417 module / MRZ cap height in the degraded photo (px).
+    pub code_size_px: Option<f32>,
+    pub blur_sigma: f32,
     pub command: String,
 }
 
@@ -202,6 +228,27 @@ pub struct FeedbackSummary {
     pub missed_examples: Vec<(String, u64)>,
 }
 
+/// The upload check's view of one group of photos: how often it asked for a retake and
+/// why, and the distribution of the quality measures it decides on. For calibrating
+/// `FeedbackLimits` (on the tuning split).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FeedbackGroup {
+    pub group: String,
+    pub photos: u64,
+    pub document_found: Rate,
+    /// The quick reading found and parsed the barcode/MRZ (no retake is then asked).
+    pub code_read: Rate,
+    pub retake_asked: Rate,
+    /// Retake → count.
+    pub retakes: BTreeMap<String, u64>,
+    /// Measure → [p1, p5, p25, p50, p75, p95, p99]. `document_width` over photos where a
+    /// document was found; the others over every photo; all over photos whose code was
+    /// not read when `unread_only`.
+    pub quantiles: BTreeMap<String, [f64; 7]>,
+}
+
+pub const QUANTILES: [f64; 7] = [1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0];
+
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -222,6 +269,7 @@ pub struct Report {
     pub by_difficulty: Vec<(Difficulty, Rate, Rate)>,
     pub categories: Vec<CategorySummary>,
     pub false_accepts: Vec<FalseAccept>,
+    pub read_although_illegible: Vec<ReadAlthoughIllegible>,
     pub not_verified: Vec<NotVerified>,
     pub reasons: Vec<ReasonCount>,
     /// Verified genuine legible documents, by the source of their data.
@@ -240,6 +288,7 @@ pub struct Report {
     pub timing_per_kind: Vec<(String, Timing)>,
     pub generate_mean_ms: f64,
     pub feedback: FeedbackSummary,
+    pub feedback_groups: Vec<FeedbackGroup>,
     /// Cases whose run panicked outside the readers: "kind category seed".
     pub harness_panics: Vec<String>,
     /// Readers that panicked: (kind, seed).
@@ -268,6 +317,8 @@ fn kind_summary(name: String, outcomes: &[&Outcome]) -> KindSummary {
     let not_legible: Vec<&&Outcome> = genuine.iter().copied().filter(|o| !o.legible).collect();
     let count =
         |v: &[&&Outcome], f: &dyn Fn(&Outcome) -> bool| v.iter().filter(|o| f(o)).count() as u64;
+    let count_all =
+        |f: &dyn Fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count() as u64;
     let verified_legible = count(&legible, &|o| o.verified);
     let fields: Vec<&crate::expect::FieldResult> = legible
         .iter()
@@ -278,7 +329,11 @@ fn kind_summary(name: String, outcomes: &[&Outcome]) -> KindSummary {
         .iter()
         .filter(|o| o.category != Category::Genuine)
         .collect();
-    let expected_ok = failures
+    let judged: Vec<&&&Outcome> = failures
+        .iter()
+        .filter(|o| !o.read_although_illegible())
+        .collect();
+    let expected_ok = judged
         .iter()
         .filter(|o| o.code.as_deref() == o.category.expected_code())
         .count() as u64;
@@ -306,8 +361,10 @@ fn kind_summary(name: String, outcomes: &[&Outcome]) -> KindSummary {
             verified_legible,
         ),
         failure_cases: failures.len() as u64,
-        false_accepts: failures.iter().filter(|o| o.verified).count() as u64,
-        expected_code: Rate::new(expected_ok, failures.len() as u64),
+        false_accepts: count_all(&|o| o.false_accept()),
+        false_accepts_wrong_field: count_all(&|o| o.false_accept() && !o.fields.is_empty()),
+        read_although_illegible: count_all(&|o| o.read_although_illegible()),
+        expected_code: Rate::new(expected_ok, judged.len() as u64),
     }
 }
 
@@ -375,6 +432,92 @@ fn timing(outcomes: &[&Outcome]) -> Timing {
     }
 }
 
+fn quantiles(mut values: Vec<f64>) -> [f64; 7] {
+    values.sort_by(f64::total_cmp);
+    QUANTILES.map(|p| percentile(&values, p))
+}
+
+/// The photos of the set grouped as the feedback calibration looks at them: genuine
+/// photos that docgen predicts legible (fronts and backs apart) and those it does not,
+/// the degraded side of unreadable cases, and images that are not documents.
+fn feedback_groups(all: &[&Outcome]) -> Vec<FeedbackGroup> {
+    type Photo = (SideQuality, Option<&'static str>);
+    let mut groups: Vec<(String, Vec<Photo>)> = vec![
+        ("genuine, legible photo: card fronts".into(), Vec::new()),
+        ("genuine, legible photo: passport pages".into(), Vec::new()),
+        ("genuine, legible photo: backs".into(), Vec::new()),
+        ("genuine, photo not legible: fronts".into(), Vec::new()),
+        ("genuine, photo not legible: backs".into(), Vec::new()),
+        ("unreadable: the degraded side".into(), Vec::new()),
+        ("unreadable: the degraded side, code not read".into(), Vec::new()),
+        ("not a document: fronts".into(), Vec::new()),
+        ("not a document: backs".into(), Vec::new()),
+    ];
+    for o in all {
+        let sides = [
+            ("front", o.quality_front, o.feedback_front, o.photo_legible_front),
+            ("back", o.quality_back, o.feedback_back, o.photo_legible_back),
+        ];
+        for (side, quality, retake, legible) in sides {
+            let Some(q) = quality else { continue };
+            let front = side == "front";
+            let mut push = |i: usize| groups[i].1.push((q, retake));
+            match o.category {
+                Category::Genuine => match (legible, front) {
+                    (Some(true), true) if o.kind == DocumentKind::PassportTd3 => push(1),
+                    (Some(true), true) => push(0),
+                    (Some(true), false) => push(2),
+                    (_, true) => push(3),
+                    (_, false) => push(4),
+                },
+                Category::Unreadable if o.degraded == Some(side) => {
+                    push(5);
+                    if !q.quick_readable {
+                        push(6);
+                    }
+                }
+                Category::NotADocument => push(if front { 7 } else { 8 }),
+                _ => {}
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(group, photos)| {
+            let n = photos.len() as u64;
+            let count = |f: &dyn Fn(&Photo) -> bool| photos.iter().filter(|p| f(p)).count() as u64;
+            let mut retakes = BTreeMap::new();
+            for (_, r) in &photos {
+                *retakes.entry(r.unwrap_or("none").to_owned()).or_insert(0) += 1;
+            }
+            let mut q = BTreeMap::new();
+            let of = |f: &dyn Fn(&SideQuality) -> f64| photos.iter().map(|p| f(&p.0)).collect();
+            q.insert(
+                "document_width".to_owned(),
+                quantiles(
+                    photos
+                        .iter()
+                        .filter(|p| p.0.document_found)
+                        .map(|p| f64::from(p.0.document_width))
+                        .collect(),
+                ),
+            );
+            q.insert("sharpness".to_owned(), quantiles(of(&|s| f64::from(s.sharpness))));
+            q.insert("brightness".to_owned(), quantiles(of(&|s| f64::from(s.brightness))));
+            q.insert("glare".to_owned(), quantiles(of(&|s| f64::from(s.glare))));
+            FeedbackGroup {
+                group,
+                photos: n,
+                document_found: Rate::new(count(&|p| p.0.document_found), n),
+                code_read: Rate::new(count(&|p| p.0.quick_readable), n),
+                retake_asked: Rate::new(count(&|p| p.1.is_some()), n),
+                retakes,
+                quantiles: q,
+            }
+        })
+        .collect()
+}
+
 /// Run parameters that are not in the outcomes.
 pub struct RunInfo {
     pub split: Split,
@@ -427,8 +570,10 @@ pub fn build(info: RunInfo, mut outcomes: Vec<Outcome>) -> Report {
             let of: Vec<&&Outcome> = all.iter().filter(|o| o.category == *c).collect();
             let mut codes = BTreeMap::new();
             for o in &of {
-                let code = if o.verified {
-                    "verified".to_owned()
+                let code = if o.outputs_right() {
+                    "verified, every field right".to_owned()
+                } else if o.verified {
+                    "verified, a field wrong or unchecked".to_owned()
                 } else {
                     o.code.clone().unwrap_or_else(|| "(no code)".into())
                 };
@@ -438,12 +583,16 @@ pub fn build(info: RunInfo, mut outcomes: Vec<Outcome>) -> Report {
                 category: c.name().to_owned(),
                 expected_code_name: c.expected_code().unwrap_or("").to_owned(),
                 cases: of.len() as u64,
-                false_accepts: of.iter().filter(|o| o.verified).count() as u64,
+                false_accepts: of.iter().filter(|o| o.false_accept()).count() as u64,
+                read_although_illegible: of
+                    .iter()
+                    .filter(|o| o.read_although_illegible())
+                    .count() as u64,
                 expected_code: Rate::new(
                     of.iter()
                         .filter(|o| o.code.as_deref() == c.expected_code())
                         .count() as u64,
-                    of.len() as u64,
+                    of.iter().filter(|o| !o.read_although_illegible()).count() as u64,
                 ),
                 codes,
             }
@@ -452,7 +601,7 @@ pub fn build(info: RunInfo, mut outcomes: Vec<Outcome>) -> Report {
 
     let false_accepts = all
         .iter()
-        .filter(|o| o.category != Category::Genuine && o.verified)
+        .filter(|o| o.false_accept())
         .map(|o| FalseAccept {
             kind: o.kind.name().to_owned(),
             category: o.category.name().to_owned(),
@@ -460,6 +609,31 @@ pub fn build(info: RunInfo, mut outcomes: Vec<Outcome>) -> Report {
             difficulty: o.difficulty,
             legible: o.legible,
             outputs_correct: (!o.fields.is_empty()).then(|| o.fields.iter().all(|f| f.ok)),
+            wrong_fields: o
+                .fields
+                .iter()
+                .filter(|f| !f.ok)
+                .map(|f| {
+                    format!(
+                        "{}: expected {}, got {}",
+                        f.field,
+                        f.expected.as_deref().unwrap_or(""),
+                        f.got.as_deref().unwrap_or("")
+                    )
+                })
+                .collect(),
+            command: id_of(o).command(),
+        })
+        .collect();
+    let read_although_illegible = all
+        .iter()
+        .filter(|o| o.read_although_illegible())
+        .map(|o| ReadAlthoughIllegible {
+            kind: o.kind.name().to_owned(),
+            seed: o.seed,
+            difficulty: o.difficulty,
+            code_size_px: o.code_size_px,
+            blur_sigma: o.code_blur_sigma,
             command: id_of(o).command(),
         })
         .collect();
@@ -639,6 +813,7 @@ pub fn build(info: RunInfo, mut outcomes: Vec<Outcome>) -> Report {
         by_difficulty,
         categories,
         false_accepts,
+        read_although_illegible,
         not_verified,
         reasons,
         fields_barcode: field_table(&verified_of(true)),
@@ -662,6 +837,7 @@ pub fn build(info: RunInfo, mut outcomes: Vec<Outcome>) -> Report {
             all.iter().map(|o| o.generate_ms).sum::<f64>() / all.len() as f64
         },
         feedback: fb,
+        feedback_groups: feedback_groups(&all),
         harness_panics: info.harness_panics,
         crashes: all
             .iter()
@@ -716,11 +892,11 @@ pub fn markdown(r: &Report) -> String {
     line("");
     line("### Genuine documents and failure cases, per kind");
     line("");
-    line("| kind | cases | genuine (legible) | verified, legible | false rejects, legible | verified, not legible | field accuracy (verified, legible) | false accepts | expected failure code |");
-    line("|---|---|---|---|---|---|---|---|---|");
+    line("| kind | cases | genuine (legible) | verified, legible | false rejects, legible | verified, not legible | field accuracy (verified, legible) | false accepts (of which a field wrong) | read although predicted illegible | expected failure code |");
+    line("|---|---|---|---|---|---|---|---|---|---|");
     for k in r.per_kind.iter().chain(std::iter::once(&r.overall)) {
         line(&format!(
-            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} / {} | {} |",
+            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} ({}) | {} | {} |",
             if k.kind == "all" {
                 "**all**".to_owned()
             } else {
@@ -734,10 +910,13 @@ pub fn markdown(r: &Report) -> String {
             k.verified_not_legible.show(),
             k.field_accuracy.show(),
             k.false_accepts,
-            k.failure_cases,
+            k.false_accepts_wrong_field,
+            k.read_although_illegible,
             k.expected_code.show(),
         ));
     }
+    line("");
+    line("False accepts: failure cases (other than unreadable) verified, plus any case verified with an output field wrong. \"Read although predicted illegible\": unreadable cases verified with every output field right. \"Expected failure code\": failure cases that got the code of their category, not counting those read although predicted illegible.");
     line("");
     line(&format!(
         "False rejects of genuine legible documents overall: {}. Every genuine document: verified {}.",
@@ -759,15 +938,16 @@ pub fn markdown(r: &Report) -> String {
     line("");
     line("### Failure cases");
     line("");
-    line("| category | cases | false accepts | expected code | got the expected code | codes |");
-    line("|---|---|---|---|---|---|");
+    line("| category | cases | false accepts | read although predicted illegible | expected code | got the expected code | codes |");
+    line("|---|---|---|---|---|---|---|");
     for c in &r.categories {
         let codes: Vec<String> = c.codes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
         line(&format!(
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             c.category,
             c.cases,
             c.false_accepts,
+            c.read_although_illegible,
             c.expected_code_name,
             c.expected_code.show(),
             codes.join(", ")
@@ -775,31 +955,58 @@ pub fn markdown(r: &Report) -> String {
     }
     line("");
     let n_fail: u64 = r.categories.iter().map(|c| c.cases).sum();
+    let n_verified = r.cases.iter().filter(|o| o.verified).count() as u64;
     if r.false_accepts.is_empty() {
         line(&format!(
-            "False accepts: **none** of {n_fail} failure cases (95 % upper bound {:.2} %).",
+            "False accepts: **none** ({n_fail} failure cases, 95 % upper bound {:.2} %; {n_verified} verified cases, none with a wrong field).",
             Rate::new(0, n_fail).high
         ));
     } else {
         line(&format!(
-            "False accepts: **{} of {n_fail}**:",
+            "False accepts: **{}** ({n_fail} failure cases; {n_verified} verified cases):",
             r.false_accepts.len()
         ));
         line("");
         for fa in &r.false_accepts {
+            let fields = if fa.wrong_fields.is_empty() {
+                match fa.outputs_correct {
+                    Some(true) => "every output right".to_owned(),
+                    _ => "outputs not checkable".to_owned(),
+                }
+            } else {
+                format!("wrong: {}", fa.wrong_fields.join("; "))
+            };
             line(&format!(
-                "- {} {} seed {} ({:?}, {}legible{}): `{}`",
+                "- {} {} seed {} ({:?}, {}legible, {}): `{}`",
                 fa.kind,
                 fa.category,
                 fa.seed,
                 fa.difficulty,
                 if fa.legible { "" } else { "not " },
-                match fa.outputs_correct {
-                    Some(true) => ", every output right",
-                    Some(false) => ", some output wrong",
-                    None => "",
-                },
+                fields,
                 fa.command
+            ));
+        }
+    }
+    line("");
+    if r.read_although_illegible.is_empty() {
+        line("Read although predicted illegible: none.");
+    } else {
+        line(&format!(
+            "Read although predicted illegible (unreadable cases verified with every output field right; not false accepts): **{}**:",
+            r.read_although_illegible.len()
+        ));
+        line("");
+        for ri in &r.read_although_illegible {
+            line(&format!(
+                "- {} seed {} ({:?}, code {} px, blur σ {:.1}): `{}`",
+                ri.kind,
+                ri.seed,
+                ri.difficulty,
+                ri.code_size_px
+                    .map_or("?".to_owned(), |v| format!("{v:.1}")),
+                ri.blur_sigma,
+                ri.command
             ));
         }
     }
@@ -909,6 +1116,54 @@ pub fn markdown(r: &Report) -> String {
         "- Not-a-document photos (front) with no retake asked: {}.",
         r.feedback.missed_not_a_document.show()
     ));
+    line("");
+    line("By group of photos (the quick reading the upload check has; a photo whose barcode/MRZ it reads is never sent back):");
+    line("");
+    line("| photos | n | document found | code read | retake asked | retakes |");
+    line("|---|---|---|---|---|---|");
+    for g in &r.feedback_groups {
+        let retakes: Vec<String> = g
+            .retakes
+            .iter()
+            .filter(|(k, _)| k.as_str() != "none")
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        line(&format!(
+            "| {} | {} | {} | {} | {} | {} |",
+            g.group,
+            g.photos,
+            g.document_found.show(),
+            g.code_read.show(),
+            g.retake_asked.show(),
+            retakes.join(", ")
+        ));
+    }
+    line("");
+    line("Quality measures by group (percentiles p1 / p5 / p25 / p50 / p75 / p95 / p99; document width over the photos where a document was found):");
+    line("");
+    line("| photos | document width (px) | sharpness | brightness | glare (‰) |");
+    line("|---|---|---|---|---|");
+    for g in &r.feedback_groups {
+        let show = |m: &str, scale: f64| {
+            g.quantiles
+                .get(m)
+                .map(|v| {
+                    v.iter()
+                        .map(|x| format!("{:.0}", x * scale))
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                })
+                .unwrap_or_default()
+        };
+        line(&format!(
+            "| {} | {} | {} | {} | {} |",
+            g.group,
+            show("document_width", 1.0),
+            show("sharpness", 1.0),
+            show("brightness", 1.0),
+            show("glare", 1000.0)
+        ));
+    }
     line("");
     if !r.crashes.is_empty() || !r.inconsistent.is_empty() || !r.harness_panics.is_empty() {
         line("### Problems");

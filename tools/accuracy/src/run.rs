@@ -227,6 +227,23 @@ fn machine_reading(
     None
 }
 
+/// The quality measures of one image as the reader reported them, and whether the upload
+/// check's quick reading of it found its barcode or MRZ (the feedback then asks nothing,
+/// whatever the measures). For calibrating `FeedbackLimits`.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SideQuality {
+    pub width: u32,
+    pub height: u32,
+    pub sharpness: f32,
+    pub brightness: f32,
+    pub glare: f32,
+    pub document_found: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area_fraction: Option<f32>,
+    pub document_width: u32,
+    pub quick_readable: bool,
+}
+
 /// The per-case record in the JSON report.
 #[derive(Clone, Debug, Serialize)]
 pub struct Outcome {
@@ -241,6 +258,12 @@ pub struct Outcome {
     pub claimed: DocumentType,
     pub legible: bool,
     pub code_legible: bool,
+    /// Each photo legible by docgen's `legibility()` (the thresholds applied to that photo;
+    /// `None` for images that are not documents and for a missing side).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo_legible_front: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo_legible_back: Option<bool>,
     /// Smallest PDF417 module / MRZ cap height expected in the code side's photo (px).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_size_px: Option<f32>,
@@ -277,12 +300,43 @@ pub struct Outcome {
     pub read_failures: Vec<String>,
     pub crashed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality_front: Option<SideQuality>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality_back: Option<SideQuality>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback_front: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback_back: Option<&'static str>,
     /// For unreadable cases: the side made unreadable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub degraded: Option<&'static str>,
+}
+
+impl Outcome {
+    /// Verified, and every output field compared with the ground truth was right (false
+    /// when nothing could be compared, e.g. a verified non-document).
+    pub fn outputs_right(&self) -> bool {
+        self.verified && !self.fields.is_empty() && self.fields.iter().all(|f| f.ok)
+    }
+
+    /// A false accept: an expired, tampered, under-age, wrong-type or non-document case
+    /// that ended verified, or any case (genuine and unreadable ones included) that ended
+    /// verified with at least one output field wrong (or none that could be checked).
+    pub fn false_accept(&self) -> bool {
+        self.verified
+            && match self.category {
+                Category::Genuine | Category::Unreadable => !self.outputs_right(),
+                _ => true,
+            }
+    }
+
+    /// An unreadable case (docgen predicts its barcode/MRZ illegible) that was verified
+    /// with every output field exactly right: the reader read it. Not a false accept
+    /// (no wrong identity was verified; the targets are about documents that cannot
+    /// be read), but reported on its own.
+    pub fn read_although_illegible(&self) -> bool {
+        self.category == Category::Unreadable && self.outputs_right()
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -374,6 +428,29 @@ impl CaseRun {
                     .map(|e| format!("{}: {e:?}", side_name(r.side)))
             })
             .collect();
+        let quality = |side: Side| {
+            self.reads.iter().find(|r| r.side == side).and_then(|r| {
+                let quick = quick_reading(&r.reading, side, g.claimed);
+                let o = quick.as_ref().ok()?;
+                let q = &o.quality;
+                let today = today();
+                Some(SideQuality {
+                    width: q.width,
+                    height: q.height,
+                    sharpness: q.sharpness,
+                    brightness: q.brightness,
+                    glare: q.glare,
+                    document_found: q.document.is_some(),
+                    area_fraction: q.document.map(|d| d.area_fraction),
+                    document_width: q.document_width,
+                    quick_readable: o
+                        .barcode
+                        .as_deref()
+                        .is_some_and(|p| aamva::parse(p).is_ok())
+                        || o.mrz.as_ref().is_some_and(|m| mrz::parse(m, today).is_ok()),
+                })
+            })
+        };
         let retake = |side: Side| {
             self.reads.iter().find(|r| r.side == side).and_then(|r| {
                 let quick = quick_reading(&r.reading, side, g.claimed);
@@ -397,6 +474,12 @@ impl CaseRun {
             claimed: g.claimed,
             legible: g.legible,
             code_legible: g.code_legible,
+            photo_legible_front: g.front.legibility.as_ref().map(|l| l.legible),
+            photo_legible_back: g
+                .back
+                .as_ref()
+                .and_then(|p| p.legibility.as_ref())
+                .map(|l| l.legible),
             code_size_px,
             code_blur_sigma: code_photo.map_or(0.0, |p| p.spec.blur_sigma),
             verified,
@@ -415,6 +498,8 @@ impl CaseRun {
             generate_ms: ms(self.generate_time),
             read_failures,
             crashed: self.reads.iter().any(|r| r.panicked),
+            quality_front: quality(Side::Front),
+            quality_back: quality(Side::Back),
             feedback_front: retake(Side::Front),
             feedback_back: retake(Side::Back),
             degraded: g.degraded.map(|s| match s {

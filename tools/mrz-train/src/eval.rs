@@ -198,7 +198,7 @@ pub fn run(args: &HashMap<String, String>) {
     let reader = match args.get("model") {
         Some(path) => {
             let bytes = std::fs::read(path).expect("--model file");
-            let sha = verifyd_vision::mrz::sha256::hex_digest(&bytes);
+            let sha = verifyd_vision::models::sha256_hex(&bytes);
             MrzReader::from_weights(&bytes, &sha).expect("model loads")
         }
         None => MrzReader::load().expect("committed model loads"),

@@ -151,14 +151,14 @@ fn train_command(args: &HashMap<String, String>) {
         net.temperature
     );
     let bytes = net.to_bytes();
-    let sha = verifyd_vision::mrz::sha256::hex_digest(&bytes);
+    let sha = verifyd_vision::models::sha256_hex(&bytes);
     // The written file must load through the reader's own checks.
     let reader = verifyd_vision::mrz::MrzReader::from_weights(&bytes, &sha).expect("weights load");
     assert_eq!(reader.net(), &net);
     std::fs::create_dir_all(&out_dir).expect("output directory");
     std::fs::write(out_dir.join("ocrb-cnn.bin"), &bytes).expect("writing weights");
     let font_sha =
-        |p: &str| verifyd_vision::mrz::sha256::hex_digest(&std::fs::read(p).expect("font file"));
+        |p: &str| verifyd_vision::models::sha256_hex(&std::fs::read(p).expect("font file"));
     let manifest = format!(
         "# verifyd-vision MRZ recogniser. Written by tools/mrz-train; see README.md.\n\
          file: ocrb-cnn.bin\n\

@@ -30,8 +30,6 @@ pub mod model;
 pub mod plane;
 #[doc(hidden)]
 pub mod segment;
-#[doc(hidden)]
-pub mod sha256;
 
 #[cfg(test)]
 mod tests;
@@ -103,7 +101,7 @@ impl MrzReader {
     /// Loads weights from bytes, verified against `expected_sha256` (hex).
     #[doc(hidden)]
     pub fn from_weights(bytes: &[u8], expected_sha256: &str) -> Result<Self, MrzModelError> {
-        let actual = sha256::hex_digest(bytes);
+        let actual = crate::models::sha256_hex(bytes);
         if !actual.eq_ignore_ascii_case(expected_sha256.trim()) {
             return Err(MrzModelError::Checksum {
                 expected: expected_sha256.trim().to_string(),

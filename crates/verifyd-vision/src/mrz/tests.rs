@@ -102,7 +102,7 @@ fn an_expired_deadline_is_an_error() {
 #[test]
 fn the_committed_weights_match_the_manifest_checksum() {
     let sha = manifest_sha256(MANIFEST, "ocrb-cnn.bin").expect("manifest entry");
-    assert_eq!(sha, sha256::hex_digest(WEIGHTS));
+    assert_eq!(sha, crate::models::sha256_hex(WEIGHTS));
     assert!(MrzReader::load().is_ok());
 }
 
@@ -124,7 +124,7 @@ fn altered_weights_are_refused_not_loaded() {
     // Bytes that hash right but are not a network are a format error.
     let junk = b"not a network";
     assert!(matches!(
-        MrzReader::from_weights(junk, &sha256::hex_digest(junk)),
+        MrzReader::from_weights(junk, &crate::models::sha256_hex(junk)),
         Err(MrzModelError::Format(_))
     ));
 }
