@@ -177,9 +177,16 @@ impl Verifyd {
         Self::start_on(bin, &format!("sqlite://{}", db.display()), workers).await
     }
 
-    /// Starts verifyd on any database URL (SQLite or PostgreSQL).
+    /// Starts verifyd on any database URL (SQLite or PostgreSQL), without live checks (no
+    /// models loaded): the API scenarios measure the API alone.
     pub async fn start_on(bin: &Path, database_url: &str, workers: bool) -> Result<Self, String> {
-        Self::start_with(bin, database_url, workers, &[]).await
+        Self::start_with(
+            bin,
+            database_url,
+            workers,
+            &["--models-dir", "/nonexistent/verifyd-bench-no-models"],
+        )
+        .await
     }
 
     /// Starts verifyd with live checks reading their models from `models`, and the live

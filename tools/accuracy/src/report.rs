@@ -317,8 +317,7 @@ fn kind_summary(name: String, outcomes: &[&Outcome]) -> KindSummary {
     let not_legible: Vec<&&Outcome> = genuine.iter().copied().filter(|o| !o.legible).collect();
     let count =
         |v: &[&&Outcome], f: &dyn Fn(&Outcome) -> bool| v.iter().filter(|o| f(o)).count() as u64;
-    let count_all =
-        |f: &dyn Fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count() as u64;
+    let count_all = |f: &dyn Fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count() as u64;
     let verified_legible = count(&legible, &|o| o.verified);
     let fields: Vec<&crate::expect::FieldResult> = legible
         .iter()
@@ -449,14 +448,27 @@ fn feedback_groups(all: &[&Outcome]) -> Vec<FeedbackGroup> {
         ("genuine, photo not legible: fronts".into(), Vec::new()),
         ("genuine, photo not legible: backs".into(), Vec::new()),
         ("unreadable: the degraded side".into(), Vec::new()),
-        ("unreadable: the degraded side, code not read".into(), Vec::new()),
+        (
+            "unreadable: the degraded side, code not read".into(),
+            Vec::new(),
+        ),
         ("not a document: fronts".into(), Vec::new()),
         ("not a document: backs".into(), Vec::new()),
     ];
     for o in all {
         let sides = [
-            ("front", o.quality_front, o.feedback_front, o.photo_legible_front),
-            ("back", o.quality_back, o.feedback_back, o.photo_legible_back),
+            (
+                "front",
+                o.quality_front,
+                o.feedback_front,
+                o.photo_legible_front,
+            ),
+            (
+                "back",
+                o.quality_back,
+                o.feedback_back,
+                o.photo_legible_back,
+            ),
         ];
         for (side, quality, retake, legible) in sides {
             let Some(q) = quality else { continue };
@@ -502,8 +514,14 @@ fn feedback_groups(all: &[&Outcome]) -> Vec<FeedbackGroup> {
                         .collect(),
                 ),
             );
-            q.insert("sharpness".to_owned(), quantiles(of(&|s| f64::from(s.sharpness))));
-            q.insert("brightness".to_owned(), quantiles(of(&|s| f64::from(s.brightness))));
+            q.insert(
+                "sharpness".to_owned(),
+                quantiles(of(&|s| f64::from(s.sharpness))),
+            );
+            q.insert(
+                "brightness".to_owned(),
+                quantiles(of(&|s| f64::from(s.brightness))),
+            );
             q.insert("glare".to_owned(), quantiles(of(&|s| f64::from(s.glare))));
             FeedbackGroup {
                 group,
@@ -584,10 +602,8 @@ pub fn build(info: RunInfo, mut outcomes: Vec<Outcome>) -> Report {
                 expected_code_name: c.expected_code().unwrap_or("").to_owned(),
                 cases: of.len() as u64,
                 false_accepts: of.iter().filter(|o| o.false_accept()).count() as u64,
-                read_although_illegible: of
-                    .iter()
-                    .filter(|o| o.read_although_illegible())
-                    .count() as u64,
+                read_although_illegible: of.iter().filter(|o| o.read_although_illegible()).count()
+                    as u64,
                 expected_code: Rate::new(
                     of.iter()
                         .filter(|o| o.code.as_deref() == c.expected_code())
