@@ -22,6 +22,15 @@ pub enum IdNumberKind {
 }
 
 impl IdNumberKind {
+    /// The ISO 3166-1 alpha-2 code of the country that issues numbers of this kind.
+    pub fn country(self) -> &'static str {
+        match self {
+            IdNumberKind::UsSsn | IdNumberKind::UsSsnLast4 => "US",
+            IdNumberKind::BrCpf => "BR",
+            IdNumberKind::SgNric => "SG",
+        }
+    }
+
     /// The `id_number_type` a report shows for this kind (the last four of an SSN are an SSN).
     pub fn report_type(self) -> IdNumberType {
         match self {

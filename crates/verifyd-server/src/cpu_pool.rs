@@ -3,11 +3,13 @@
 //! API wait. The threads run at a lower scheduling priority (a positive nice value) so that
 //! request handling wins the CPU when both want it.
 //!
-//! [`CpuPool::run`] gives the work a time budget that starts when a thread picks it up
-//! (time spent queued does not count). Work that panics ends as [`PoolError::Panicked`];
-//! work that outlives its budget (plus a short grace period for cooperative deadlines)
-//! ends as [`PoolError::TimedOut`] for the caller — its thread is then lost to the pool
-//! until the work returns, which is why every reader also checks the deadline it is given.
+//! [`CpuPool::run`] gives the work a time budget that starts when a thread picks it up,
+//! and bounds the wait for a thread by the same budget: work that has not started within
+//! it ends as [`PoolError::TimedOut`] and is dropped unrun, so a call never takes longer
+//! than [`CpuPool::longest_call`]. Work that panics ends as [`PoolError::Panicked`]; work
+//! that outlives its budget (plus a short grace period for cooperative deadlines) ends as
+//! [`PoolError::TimedOut`] for the caller — its thread is then lost to the pool until the
+//! work returns, which is why every reader also checks the deadline it is given.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
@@ -78,8 +80,15 @@ impl CpuPool {
         self.threads
     }
 
+    /// The longest [`CpuPool::run`] with `budget` can take: waiting for a thread, then
+    /// running.
+    pub fn longest_call(budget: Duration) -> Duration {
+        2 * (budget + GRACE)
+    }
+
     /// Runs `work` on a pool thread with `budget`, counted from when it starts. `work` is
-    /// handed its deadline and should return soon after it passes.
+    /// handed its deadline and should return soon after it passes. Work that has not
+    /// started within `budget` (every thread busy) is dropped unrun, as timed out.
     pub async fn run<T, F>(&self, budget: Duration, work: F) -> Result<T, PoolError>
     where
         T: Send + 'static,
@@ -89,13 +98,24 @@ impl CpuPool {
         let (done_tx, done_rx) = oneshot::channel::<Result<T, PoolError>>();
         let task: Task = Box::new(move || {
             let start = Instant::now();
-            let _ = started_tx.send(start);
+            if started_tx.send(start).is_err() {
+                // The caller stopped waiting for a thread: nobody wants the result.
+                return;
+            }
             let outcome = catch_unwind(AssertUnwindSafe(|| work(start + budget)))
                 .map_err(|_| PoolError::Panicked);
             let _ = done_tx.send(outcome);
         });
-        self.queue.send(task).await.map_err(|_| PoolError::Closed)?;
-        let start = started_rx.await.map_err(|_| PoolError::Closed)?;
+        let wait_limit = Instant::now() + budget + GRACE;
+        let started = tokio::time::timeout_at(wait_limit.into(), async {
+            self.queue.send(task).await.map_err(|_| PoolError::Closed)?;
+            started_rx.await.map_err(|_| PoolError::Closed)
+        })
+        .await;
+        let start = match started {
+            Ok(start) => start?,
+            Err(_) => return Err(PoolError::TimedOut),
+        };
         let hard_limit = start + budget + GRACE;
         match tokio::time::timeout_at(hard_limit.into(), done_rx).await {
             Ok(Ok(outcome)) => outcome,
@@ -170,6 +190,25 @@ mod tests {
         let (busy, queued) = tokio::join!(busy, queued);
         assert_eq!(busy, Ok(()));
         assert_eq!(queued, Ok(true), "queue time must not eat the budget");
+    }
+
+    #[tokio::test]
+    async fn work_that_waits_longer_than_its_budget_for_a_thread_is_dropped_unrun() {
+        let pool = CpuPool::new("test", 1);
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let busy = pool.run(Duration::from_secs(5), |_| {
+            std::thread::sleep(Duration::from_millis(1500))
+        });
+        let flag = ran.clone();
+        let queued = pool.run(Duration::from_millis(100), move |_| {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst)
+        });
+        let (busy, queued) = tokio::join!(busy, queued);
+        assert_eq!(busy, Ok(()));
+        assert_eq!(queued, Err(PoolError::TimedOut));
+        // The thread is free again: later work runs, the dropped work never did.
+        assert_eq!(pool.run(Duration::from_secs(5), |_| 7).await, Ok(7));
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     #[test]

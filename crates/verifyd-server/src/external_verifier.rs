@@ -52,18 +52,42 @@ struct Answer {
     result: String,
 }
 
+/// Whether `url` names this host (so plain HTTP never leaves the machine).
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 impl ExternalVerifier {
     pub fn new(config: ExternalVerifierConfig) -> Result<Self, String> {
         let parsed = reqwest::Url::parse(&config.url)
             .map_err(|e| format!("the ID verifier URL is not a URL: {e}"))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err("the ID verifier URL must be http:// or https://".into());
+        match parsed.scheme() {
+            "https" => {}
+            // The request carries a full ID number, a name and a date of birth: in clear
+            // text only to a verifier on this host.
+            "http" if is_loopback(&parsed) => {}
+            "http" => {
+                return Err(
+                    "the ID verifier URL must be https:// (http:// only for a verifier on this host: localhost, 127.0.0.1 or [::1])"
+                        .into(),
+                )
+            }
+            _ => return Err("the ID verifier URL must be https://".into()),
         }
         if config.secret.len() < 16 {
             return Err("the ID verifier secret must be at least 16 characters".into());
         }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Straight to the configured URL: never through a proxy from the environment.
+            .no_proxy()
             .timeout(config.timeout)
             .user_agent(concat!(
                 "verifyd/",
@@ -192,6 +216,40 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, &'stat
             Ok(None) => return Ok(body),
             Err(e) if e.is_timeout() => return Err("timed out"),
             Err(_) => return Err("answer cut off"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str) -> ExternalVerifierConfig {
+        ExternalVerifierConfig {
+            url: url.to_owned(),
+            secret: "0123456789abcdef-secret".to_owned(),
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_the_verifier_is_on_this_host() {
+        for ok in [
+            "https://verifier.example/verify",
+            "http://127.0.0.1:9000/verify",
+            "http://localhost/verify",
+            "http://[::1]:8080/verify",
+        ] {
+            assert!(ExternalVerifier::new(config(ok)).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://verifier.example/verify",
+            "http://10.0.0.5/verify",
+            "http://localhost.example/verify",
+            "ftp://127.0.0.1/verify",
+            "not a url",
+        ] {
+            assert!(ExternalVerifier::new(config(refused)).is_err(), "{refused}");
         }
     }
 }

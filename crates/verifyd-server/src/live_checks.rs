@@ -7,15 +7,17 @@
 
 use crate::cpu_pool::{CpuPool, PoolError};
 use crate::external_verifier::{ExternalVerifier, ExternalVerifierConfig};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use verifyd_checks::feedback::{self, FeedbackLimits, Retake};
 use verifyd_checks::observation::{Side, Vision, Wanted};
 use verifyd_checks::{
     CheckEngine, CheckResult, LiveEngine, LivePolicy, Observed, ReadFailure, Reading,
     UnconfiguredLiveEngine,
 };
-use verifyd_core::session::{Date, DocumentType, VerificationSession};
+use verifyd_core::clock::Clock;
+use verifyd_core::session::{Date, DocumentType, SessionType, VerificationSession};
 use verifyd_store::{Store, StoreError};
 
 /// How live checks run.
@@ -68,6 +70,10 @@ impl Default for LiveChecksConfig {
 pub struct LiveChecks {
     vision: Option<Arc<dyn Vision>>,
     unconfigured: UnconfiguredLiveEngine,
+    /// Fails a check whose decision crashed.
+    crashed: UnconfiguredLiveEngine,
+    /// Fails a check that was interrupted too many times.
+    gave_up: UnconfiguredLiveEngine,
     engine: LiveEngine,
     document_budget: Duration,
     upload_budget: Duration,
@@ -88,6 +94,14 @@ impl LiveChecks {
         let threads = config.threads.max(1);
         Ok(Self {
             unconfigured: UnconfiguredLiveEngine::new(config.unavailable_reason),
+            crashed: UnconfiguredLiveEngine::new(Some(
+                "The submission could not be checked because the check failed unexpectedly."
+                    .to_owned(),
+            )),
+            gave_up: UnconfiguredLiveEngine::new(Some(
+                "The submission could not be checked: its check was interrupted too many times."
+                    .to_owned(),
+            )),
             vision: config.vision,
             engine: LiveEngine::new(policy),
             document_budget: config.document_budget,
@@ -109,10 +123,11 @@ impl LiveChecks {
         self.vision.is_some()
     }
 
-    /// The longest a submission's checks may take: every image is read within the
-    /// document budget (concurrently), then the external verifier answers.
+    /// The longest a submission's checks may take: every image is read (concurrently)
+    /// within the document budget after waiting at most as long for a thread, then the
+    /// external verifier answers.
     pub fn longest_run(&self) -> Duration {
-        self.document_budget + crate::cpu_pool::GRACE + self.external_timeout()
+        CpuPool::longest_call(self.document_budget) + self.external_timeout()
     }
 
     fn external_timeout(&self) -> Duration {
@@ -121,19 +136,26 @@ impl LiveChecks {
             .map_or(Duration::ZERO, |e| e.timeout())
     }
 
-    /// Checks a `processing` session's submission in live mode.
+    /// Checks a `processing` session's submission in live mode. `clock` dates the
+    /// decision (today) and the external verifier's request (when it is sent).
     pub async fn run(
         &self,
         store: &Store,
         session: &VerificationSession,
-        today: Date,
-        now_seconds: i64,
+        clock: &dyn Clock,
     ) -> Result<CheckResult, StoreError> {
         let submission = session.submitted.clone().unwrap_or_default();
-        let Some(vision) = &self.vision else {
-            return Ok(self.unconfigured.check(session, &submission));
-        };
         let plan = LiveEngine::reading_plan(session, &submission);
+        let vision = match &self.vision {
+            Some(vision) => vision.clone(),
+            // Without the models nothing can be read, but an ID-number session reads no
+            // image: only sessions that need an image fail for it.
+            None if session.session_type != SessionType::IdNumber => {
+                return Ok(self.unconfigured.check(session, &submission))
+            }
+            None => Arc::new(NoImages) as Arc<dyn Vision>,
+        };
+        let vision = &vision;
         let wanted = |side: Side| plan.iter().find(|(s, _)| *s == side).map(|(_, w)| *w);
         // Front and back are read at the same time, on two pool threads.
         let (front, back) = tokio::join!(
@@ -156,14 +178,41 @@ impl LiveChecks {
             front: front?,
             back: back?,
         };
-        let mut decision = self.engine.decide(session, &submission, &observed, today);
+        let today = clock.today_utc();
+        // The decision parses what the images said: a bug there must fail this check, not
+        // the worker (which would leave the session in `processing`).
+        let decided = catch_unwind(AssertUnwindSafe(|| {
+            self.engine.decide(session, &submission, &observed, today)
+        }));
+        let Ok(mut decision) = decided else {
+            tracing::error!(session = %session.id, "the live decision failed unexpectedly (panic)");
+            return Ok(self.crashed.check(session, &submission));
+        };
         if let (Some(claim), Some(external)) = (&decision.external_claim, &self.external) {
             let answer = external
-                .verify(claim, session.livemode, session.id.as_str(), now_seconds)
+                .verify(
+                    claim,
+                    session.livemode,
+                    session.id.as_str(),
+                    clock.now_seconds(),
+                )
                 .await;
-            self.engine.apply_external(session, &mut decision, &answer);
+            let applied = catch_unwind(AssertUnwindSafe(|| {
+                self.engine.apply_external(session, &mut decision, &answer)
+            }));
+            if applied.is_err() {
+                tracing::error!(session = %session.id, "applying the ID verifier's answer failed unexpectedly (panic)");
+                return Ok(self.crashed.check(session, &submission));
+            }
         }
         Ok(decision.result)
+    }
+
+    /// The result of a submission whose check could not be completed (it was interrupted
+    /// too often): `*_unverified_other`, never a pass.
+    pub fn gave_up(&self, session: &VerificationSession) -> CheckResult {
+        let submission = session.submitted.clone().unwrap_or_default();
+        self.gave_up.check(session, &submission)
     }
 
     /// Reads one side's image when the plan wants it: `None` when it does not.
@@ -244,5 +293,25 @@ impl LiveChecks {
             .read(&self.upload_pool, vision, bytes, wanted, self.upload_budget)
             .await;
         feedback::feedback(&reading, side, document, &self.feedback_limits, today)
+    }
+}
+
+/// The reader of a process without models, for sessions that read no image (an ID-number
+/// session's plan is empty, so it is never called).
+struct NoImages;
+
+impl Vision for NoImages {
+    fn observe(
+        &self,
+        _image: &[u8],
+        _wanted: Wanted,
+        _deadline: Instant,
+    ) -> Result<
+        verifyd_checks::observation::ImageObservation,
+        verifyd_checks::observation::VisionError,
+    > {
+        Err(verifyd_checks::observation::VisionError::Unavailable(
+            "no models are installed".to_owned(),
+        ))
     }
 }

@@ -22,6 +22,9 @@ use verifyd_core::event::EventType;
 use verifyd_core::session::{SessionStatus, VerificationSession};
 use verifyd_store::{Job, StoreError};
 
+/// Claims of one live check after which it is failed (`*_unverified_other`) instead of run
+/// again: a check whose worker keeps dying must not keep the session in `processing`.
+pub const MAX_LIVE_CHECK_ATTEMPTS: i64 = 3;
 /// Longest sleep between polls when no job is due (a commit wakes the worker sooner).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
@@ -99,16 +102,19 @@ impl Worker {
         if !still_processing(&session) {
             return self.finish_only(job).await;
         }
-        let result = if livemode {
-            let clock = self.app.clock();
+        let result = if livemode && job.attempts > MAX_LIVE_CHECK_ATTEMPTS {
+            // Checked this many times without a result recorded (workers killed, leases
+            // lost, or a check that brings its process down): fail it rather than loop.
+            tracing::warn!(
+                job = job.id,
+                attempts = job.attempts,
+                "live check interrupted too often; failing it"
+            );
+            self.app.live_checks().gave_up(&session)
+        } else if livemode {
             self.app
                 .live_checks()
-                .run(
-                    self.app.store(),
-                    &session,
-                    clock.today_utc(),
-                    clock.now_seconds(),
-                )
+                .run(self.app.store(), &session, self.app.clock())
                 .await?
         } else {
             let submission = session.submitted.clone().unwrap_or_default();
@@ -198,7 +204,21 @@ impl Worker {
                 }
             }
             let wake = self.wake.notified();
-            match self.run_once().await {
+            // Each job runs in its own task, so that a bug that panics ends that attempt
+            // (the lease expires and the job is tried again, a bounded number of times)
+            // and never this worker.
+            let attempt = Worker::new(self.app.clone(), self.wake.clone());
+            let outcome = match tokio::spawn(async move { attempt.run_once().await }).await {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    tracing::error!(
+                        panicked = error.is_panic(),
+                        "a job failed unexpectedly; it will be retried when its lease expires"
+                    );
+                    Ok(true)
+                }
+            };
+            match outcome {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(error) => tracing::warn!(%error, "worker could not claim a job"),

@@ -313,6 +313,21 @@ fn init_logging() {
         )
         .with_writer(std::io::stderr)
         .init();
+    // A panic's message can quote the data it was handling (a string slice that missed a
+    // character boundary prints the string: possibly a name from a document). Log where
+    // it happened and on which thread, never its message.
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(
+            thread = thread.name().unwrap_or("unnamed"),
+            %location,
+            "panic (its message is not logged: it may contain personal data)"
+        );
+    }));
 }
 
 #[tokio::main]

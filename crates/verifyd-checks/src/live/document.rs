@@ -130,7 +130,27 @@ pub(super) fn check(
             // Nothing machine-readable, but the front says plainly what it is (a licence
             // shown where only passports are accepted has no MRZ to read).
             return Err(match printed_type(front) {
-                Some(t) if !permitted.contains(&t) => not_supported(t),
+                Some(t) if !permitted.contains(&t) => {
+                    // The report shows the type the front names, and nothing else.
+                    let mut fail = not_supported(t);
+                    fail.data = Some(Box::new(DocumentData {
+                        source: MachineSource::Barcode,
+                        document_type: t,
+                        first_name: None,
+                        middle_names: None,
+                        last_name: None,
+                        dob: None,
+                        expiration_date: None,
+                        issued_date: None,
+                        issuing_country: None,
+                        number: None,
+                        sex: None,
+                        address: None,
+                        carried_id_number: None,
+                        name_truncated: false,
+                    }));
+                    fail
+                }
                 _ => failure,
             });
         }

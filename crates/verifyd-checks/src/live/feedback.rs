@@ -13,6 +13,7 @@ use verifyd_core::session::{Date, DocumentType};
 pub enum Retake {
     Undecodable,
     TooSmall,
+    TooManyPixels,
     TooDark,
     Glare,
     Blurry,
@@ -27,6 +28,7 @@ impl Retake {
         match self {
             Retake::Undecodable => "undecodable",
             Retake::TooSmall => "too_small",
+            Retake::TooManyPixels => "too_many_pixels",
             Retake::TooDark => "too_dark",
             Retake::Glare => "glare",
             Retake::Blurry => "blurry",
@@ -40,6 +42,7 @@ impl Retake {
         match self {
             Retake::Undecodable => "This image could not be opened. Take the photo again, or choose another image.",
             Retake::TooSmall => "This photo is too small to read. Take it closer, so the document fills most of the picture.",
+            Retake::TooManyPixels => "This photo has too many pixels to read. Take it again at a lower resolution, or choose a smaller image.",
             Retake::TooDark => "This photo is too dark. Take it again in better light.",
             Retake::Glare => "Light is reflecting off the document. Tilt it or move away from direct light, and take the photo again.",
             Retake::Blurry => "This photo is blurred. Hold the camera steady, let it focus, and take the photo again.",
@@ -98,6 +101,9 @@ pub fn feedback(
         }
         Err(super::ReadFailure::Vision(VisionError::TooSmall { .. })) => {
             return Some(Retake::TooSmall)
+        }
+        Err(super::ReadFailure::Vision(VisionError::TooLarge { .. })) => {
+            return Some(Retake::TooManyPixels)
         }
         // Out of time, or the reader failed: let the worker decide.
         Err(_) => return None,

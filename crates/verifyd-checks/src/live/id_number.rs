@@ -181,10 +181,17 @@ pub(super) fn check(
             checked: None,
         });
     }
-    if let Some(carried) = document.and_then(|d| d.carried_id_number.as_deref()) {
-        // Compare only with a number of the same kind (an MRZ's optional data may hold
-        // something else entirely).
-        if let Some((carried_kind, carried)) = id_numbers::classify(carried) {
+    if let (Some(document), Some(carried)) = (
+        document,
+        document.and_then(|d| d.carried_id_number.as_deref()),
+    ) {
+        // Compare only with a number of the same kind on a document of the country that
+        // issues that kind (an MRZ's optional data may hold something else entirely: a
+        // foreign personal number can have a CPF's or an SSN's shape).
+        let issued_there = document.issuing_country.as_deref() == Some(checked.kind.country());
+        if let Some((carried_kind, carried)) =
+            id_numbers::classify(carried).filter(|_| issued_there)
+        {
             let same_kind = carried_kind == checked.kind
                 || (checked.kind == IdNumberKind::UsSsnLast4
                     && carried_kind == IdNumberKind::UsSsn);

@@ -24,7 +24,7 @@ pub use id_number::{ExternalAnswer, IdNumberClaim};
 pub use unconfigured::UnconfiguredLiveEngine;
 
 use crate::observation::{ImageObservation, Side, VisionError, Wanted};
-use crate::{apply_failure, CheckResult, Plan};
+use crate::{apply_failure, check_error, CheckResult, Plan};
 use verifyd_core::report::{CheckStatus, DocumentReport, IdNumberReport, SelfieReport};
 use verifyd_core::session::{
     Date, DocumentType, LastError, LastErrorCode, SessionType, Verdict, VerificationSession,
@@ -187,6 +187,7 @@ impl LiveEngine {
                         fill_document_section(&mut result, data);
                     }
                     apply_failure(&mut result, &failure.error, session);
+                    close_unreached(&mut result);
                     return LiveDecision {
                         result,
                         external_claim: None,
@@ -226,6 +227,7 @@ impl LiveEngine {
                         checked.fill(section);
                     }
                     apply_failure(&mut result, &failure.error, session);
+                    close_unreached(&mut result);
                     return LiveDecision {
                         result,
                         external_claim: None,
@@ -245,6 +247,7 @@ impl LiveEngine {
                 ),
             };
             apply_failure(&mut result, &error, session);
+            close_unreached(&mut result);
             return LiveDecision {
                 result,
                 external_claim: None,
@@ -279,6 +282,35 @@ impl LiveEngine {
     ) {
         if let Some(error) = id_number::external_error(answer, &self.policy) {
             apply_failure(&mut decision.result, &error, session);
+        }
+    }
+}
+
+/// Why a report section says `unverified` when an earlier check failed before it ran.
+const NOT_CHECKED: &str = "Not checked: an earlier check of this verification failed.";
+
+/// Gives every section that an earlier failure kept from being checked its own
+/// `*_unverified_other` error, so that no unverified section is left without one.
+fn close_unreached(result: &mut CheckResult) {
+    let not_checked = |code| {
+        check_error(&LastError {
+            code: Some(code),
+            reason: Some(NOT_CHECKED.into()),
+        })
+    };
+    if let Some(d) = &mut result.document {
+        if d.status == CheckStatus::Unverified && d.error.is_none() {
+            d.error = Some(not_checked(LastErrorCode::DocumentUnverifiedOther));
+        }
+    }
+    if let Some(i) = &mut result.id_number {
+        if i.status == CheckStatus::Unverified && i.error.is_none() {
+            i.error = Some(not_checked(LastErrorCode::IdNumberUnverifiedOther));
+        }
+    }
+    if let Some(s) = &mut result.selfie {
+        if s.status == CheckStatus::Unverified && s.error.is_none() {
+            s.error = Some(not_checked(LastErrorCode::SelfieUnverifiedOther));
         }
     }
 }

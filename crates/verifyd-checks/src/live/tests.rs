@@ -246,6 +246,10 @@ fn the_type_read_must_be_allowed_and_a_front_title_can_tell_it_without_an_mrz() 
         failure_of(&d).0,
         Some(LastErrorCode::DocumentTypeNotSupported)
     );
+    // The report shows the type the front names (not the only allowed one), no data.
+    let doc = d.result.document.as_ref().unwrap();
+    assert_eq!(doc.document_type, Some(DocumentType::DrivingLicense));
+    assert!(doc.first_name.is_none() && doc.number.is_none());
 }
 
 #[test]
@@ -471,5 +475,116 @@ fn live_selfies_cannot_pass_yet() {
     assert_eq!(
         d.result.document.as_ref().unwrap().status,
         CheckStatus::Verified
+    );
+}
+
+#[test]
+fn images_the_reader_refuses_ask_for_a_retake_and_failed_reads_leave_it_to_the_worker() {
+    use super::feedback::{feedback, FeedbackLimits, Retake};
+    use crate::observation::{Side, VisionError};
+    let limits = FeedbackLimits::default();
+    let ask = |failure: ReadFailure| feedback(&Err(failure), Side::Front, None, &limits, today());
+    assert_eq!(
+        ask(ReadFailure::Vision(VisionError::Undecodable)),
+        Some(Retake::Undecodable)
+    );
+    assert_eq!(
+        ask(ReadFailure::Vision(VisionError::TooSmall {
+            width: 90,
+            height: 60
+        })),
+        Some(Retake::TooSmall)
+    );
+    assert_eq!(
+        ask(ReadFailure::Vision(VisionError::TooLarge {
+            width: 9000,
+            height: 6000
+        })),
+        Some(Retake::TooManyPixels)
+    );
+    assert_eq!(ask(ReadFailure::TimedOut), None);
+    assert_eq!(ask(ReadFailure::Crashed), None);
+}
+
+#[test]
+fn a_number_the_document_carries_is_compared_only_on_a_document_of_its_country() {
+    let s = session(
+        SessionType::Document,
+        DocumentOptions {
+            require_id_number: Some(true),
+            ..Default::default()
+        },
+    );
+    // A passport whose optional data holds 11144477735: a valid CPF's shape.
+    let passport = |state: &str| Observed {
+        front: Some(Ok(ImageObservation {
+            quality: quality(),
+            barcode: None,
+            mrz: Some(MrzReading::from_lines(&[
+                &format!("P<{state}KOWALSKA<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<"),
+                &format!("AB12345671{state}9001077F301231611144477735<<<82"),
+            ])),
+            text: Some(lines(&[
+                "PASSPORT",
+                "KOWALSKA",
+                "ANNA",
+                "07 JAN 1990",
+                "AB1234567",
+            ])),
+        })),
+        back: None,
+    };
+    let sub = Submission {
+        document_front: Some("file_front".into()),
+        document_type: Some(DocumentType::Passport),
+        id_number: Some("529.982.247-25".into()),
+        ..Default::default()
+    };
+    // A Polish passport's personal number is no CPF: the typed CPF is not compared with it.
+    let polish = decide(&s, &sub, &passport("POL"));
+    assert!(
+        matches!(polish.result.verdict, Verdict::Verified(_)),
+        "{polish:?}"
+    );
+    // A Brazilian passport carrying another CPF disagrees with the typed one.
+    let brazilian = decide(&s, &sub, &passport("BRA"));
+    assert_eq!(
+        failure_of(&brazilian).0,
+        Some(LastErrorCode::IdNumberMismatch)
+    );
+}
+
+#[test]
+fn sections_an_earlier_failure_kept_from_running_say_so() {
+    let s = session(
+        SessionType::Document,
+        DocumentOptions {
+            require_id_number: Some(true),
+            require_matching_selfie: Some(true),
+            ..Default::default()
+        },
+    );
+    let expired = observed(
+        licence_front("01/07/1990"),
+        Some(licence("08142025", "01071990", None)),
+    );
+    let mut sub = submission(Some("123-45-6780"));
+    sub.selfie = Some("file_selfie".into());
+    let decision = decide(&s, &sub, &expired);
+    assert_eq!(
+        failure_of(&decision).0,
+        Some(LastErrorCode::DocumentExpired)
+    );
+    let id_number = decision.result.id_number.as_ref().unwrap();
+    assert_eq!(id_number.status, CheckStatus::Unverified);
+    let error = id_number
+        .error
+        .as_ref()
+        .expect("an unverified section has an error");
+    assert_eq!(error.code.as_deref(), Some("id_number_unverified_other"));
+    let selfie = decision.result.selfie.as_ref().unwrap();
+    assert_eq!(
+        selfie.error.as_ref().and_then(|e| e.code.as_deref()),
+        Some("selfie_unverified_other")
     );
 }

@@ -88,6 +88,8 @@ enum Behaviour {
     Hang,
     /// The first read waits until released; later reads are genuine.
     BlockFirst,
+    /// Every read waits until released.
+    BlockAll,
 }
 
 struct ScriptedVision {
@@ -129,6 +131,11 @@ impl Vision for ScriptedVision {
         match self.behaviour {
             Behaviour::Panic => panic!("scripted reader failure"),
             Behaviour::Hang => std::thread::sleep(Duration::from_secs(3)),
+            Behaviour::BlockAll => {
+                while !*self.release.lock().unwrap() {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
             Behaviour::BlockFirst if call < 2 => {
                 self.started.notify_one();
                 while !*self.release.lock().unwrap() {
@@ -378,6 +385,93 @@ async fn a_worker_whose_lease_ran_out_mid_check_records_nothing() {
     assert!(slow.await.unwrap().unwrap());
     assert_eq!(report_count(&app, &id).await, 1);
     assert_eq!(session(&app, &id).await["status"], "verified");
+}
+
+#[tokio::test]
+async fn a_check_interrupted_too_often_fails_instead_of_running_again() {
+    let vision = ScriptedVision::new(Behaviour::BlockAll);
+    let attempts = verifyd_server::workers::MAX_LIVE_CHECK_ATTEMPTS as usize;
+    let app =
+        spawn_live_with_threads(vision.clone(), Duration::from_secs(10), 2 * attempts + 2).await;
+    let id = live_session(&app, &[]).await;
+    submit_licence(&app, &id, None).await;
+    // Each attempt's worker hangs in its reads until its lease runs out.
+    let mut hung = Vec::new();
+    for attempt in 1..=attempts {
+        let worker = app.state.worker();
+        hung.push(tokio::spawn(async move { worker.run_once().await }));
+        while vision.calls.load(Ordering::SeqCst) < 2 * attempt {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        app.clock.advance_millis(app.state.job_lease_millis() + 1);
+    }
+    // The next claim does not read again: it fails the check.
+    assert!(app.state.worker().run_once().await.unwrap());
+    assert_eq!(vision.calls.load(Ordering::SeqCst), 2 * attempts);
+    let s = session(&app, &id).await;
+    assert_eq!(s["status"], "requires_input", "{s}");
+    assert_eq!(s["last_error"]["code"], "document_unverified_other");
+    assert!(
+        s["last_error"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted too many times"),
+        "{s}"
+    );
+    *vision.release.lock().unwrap() = true;
+    for worker in hung {
+        assert!(worker.await.unwrap().unwrap());
+    }
+    assert_eq!(report_count(&app, &id).await, 1);
+    assert_eq!(app.state.store().pending_job_count().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn live_id_number_sessions_need_no_models() {
+    let app = TestApp::spawn_configured(
+        Arc::new(tempfile::tempdir().unwrap()),
+        Options { run_workers: false },
+        verifyd_core::clock::ManualClock::starting_now(),
+        |config| config.live_checks.vision = None,
+    )
+    .await;
+    let id = app
+        .post(
+            SK_LIVE,
+            "/v1/identity/verification_sessions",
+            &[("type", "id_number")],
+        )
+        .await
+        .id();
+    let mut tx = app.state.store().begin().await.unwrap();
+    let mut s = tx.session(true, &id).await.unwrap().unwrap();
+    processing::submit(
+        &app.state,
+        &mut tx,
+        &mut s,
+        Submission {
+            first_name: Some("Jane".into()),
+            last_name: Some("Sample".into()),
+            dob: Some(verifyd_core::session::Date::new(1990, 1, 7)),
+            id_number: Some("123-45-6780".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.drain_jobs().await;
+    let got = session(&app, &id).await;
+    assert_eq!(got["status"], "verified", "{got}");
+    // A document session on the same server still cannot pass.
+    let doc = live_session(&app, &[]).await;
+    submit_licence(&app, &doc, None).await;
+    app.drain_jobs().await;
+    let got = session(&app, &doc).await;
+    assert_eq!(
+        got["last_error"]["code"], "document_unverified_other",
+        "{got}"
+    );
 }
 
 #[tokio::test]
