@@ -149,7 +149,7 @@ impl AppState {
         // worker would start it over needlessly.
         if live_checks.longest_run() + std::time::Duration::from_secs(1) > job_lease {
             return Err(BuildError::Config(format!(
-                "the job lease ({:.1} s) must exceed the longest live check ({:.1} s: the document check budget, plus the ID verifier timeout) by at least a second",
+                "the job lease ({:.1} s) must exceed the longest live check ({:.1} s: twice the document check budget plus 0.5 s each, for waiting for a thread and reading, plus the ID verifier timeout) by at least a second",
                 job_lease.as_secs_f64(),
                 live_checks.longest_run().as_secs_f64()
             )));

@@ -489,8 +489,9 @@ async fn work_held_by_a_killed_process_is_finished_by_another_after_its_lease() 
         "5",
         "--webhook-lease",
         "6",
+        // The shortest lease a 1 s check budget allows: 2 × (1 s + 0.5 s) + 1 s.
         "--job-lease",
-        "3",
+        "4",
         "--document-check-budget",
         "1",
     ];

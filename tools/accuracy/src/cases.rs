@@ -153,8 +153,9 @@ pub fn seed_of(split: Split, kind: DocumentKind, category: Category, index: u64)
 }
 
 /// Every case of a split: `genuine` genuine documents and `failures` cases of each failure
-/// category, for every kind.
-pub fn cases(split: Split, genuine: u64, failures: u64) -> Vec<CaseId> {
+/// category, for every kind, with indexes from `first` (a run on indexes nobody examined
+/// before stays a held-out measurement after earlier runs' failures were studied).
+pub fn cases(split: Split, genuine: u64, failures: u64, first: u64) -> Vec<CaseId> {
     let mut out = Vec::new();
     for kind in DocumentKind::ALL {
         for category in Category::ALL {
@@ -163,7 +164,7 @@ pub fn cases(split: Split, genuine: u64, failures: u64) -> Vec<CaseId> {
             } else {
                 failures
             };
-            for i in 0..n {
+            for i in first..first + n {
                 out.push(CaseId {
                     kind,
                     category,

@@ -52,6 +52,10 @@ struct Cli {
     /// Cases of each failure category per kind [default: per-kind / 4, at least 1].
     #[arg(long)]
     failures_per_kind: Option<u64>,
+    /// Index of the first case of each kind and category (seeds `…+first` onwards). Keep
+    /// it a multiple of 20 so that the photo difficulty mix stays exact.
+    #[arg(long, default_value_t = 0)]
+    first_index: u64,
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -119,7 +123,7 @@ fn run_cli(cli: Cli) -> Result<(), String> {
     }
 
     let failures = cli.failures_per_kind.unwrap_or((cli.per_kind / 4).max(1));
-    let all = cases::cases(cli.split, cli.per_kind, failures);
+    let all = cases::cases(cli.split, cli.per_kind, failures, cli.first_index);
     // Interleave kinds and categories so the progress line is representative early on.
     let mut order: Vec<CaseId> = Vec::with_capacity(all.len());
     let mut buckets: Vec<Vec<CaseId>> = Vec::new();
@@ -205,6 +209,7 @@ fn run_cli(cli: Cli) -> Result<(), String> {
             split: cli.split,
             genuine: cli.per_kind,
             failures,
+            first_index: cli.first_index,
             threads: cli.threads,
             wall_seconds,
             load_average_start: load_start,

@@ -256,6 +256,7 @@ pub struct Report {
     pub seed_range: (u64, u64),
     pub genuine_per_kind: u64,
     pub failures_per_category_per_kind: u64,
+    pub first_index: u64,
     pub threads: usize,
     pub today: String,
     pub wall_seconds: f64,
@@ -541,6 +542,8 @@ pub struct RunInfo {
     pub split: Split,
     pub genuine: u64,
     pub failures: u64,
+    /// Index of the first case of each kind and category.
+    pub first_index: u64,
     pub threads: usize,
     pub wall_seconds: f64,
     pub load_average_start: String,
@@ -817,6 +820,7 @@ pub fn build(info: RunInfo, mut outcomes: Vec<Outcome>) -> Report {
         seed_range: info.split.seed_range(),
         genuine_per_kind: info.genuine,
         failures_per_category_per_kind: info.failures,
+        first_index: info.first_index,
         threads: info.threads,
         today: "2026-11-01".into(),
         wall_seconds: info.wall_seconds,
@@ -897,11 +901,12 @@ pub fn markdown(r: &Report) -> String {
         s.push('\n');
     };
     line(&format!(
-        "## Accuracy on the {} split ({} cases: {} genuine and {} of each failure category per kind; {} threads; wall time {:.0} s)",
+        "## Accuracy on the {} split ({} cases: {} genuine and {} of each failure category per kind, case indexes from {}; {} threads; wall time {:.0} s)",
         r.split,
         r.overall.documents,
         r.genuine_per_kind,
         r.failures_per_category_per_kind,
+        r.first_index,
         r.threads,
         r.wall_seconds
     ));
