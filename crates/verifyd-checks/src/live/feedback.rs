@@ -59,8 +59,8 @@ impl Retake {
     }
 }
 
-/// The limits below which a photo is sent back. Calibrated on the tuning half of the
-/// synthetic set (see docs/accuracy.md).
+/// The limits below which a photo is sent back. Chosen by hand, not fitted; what they do on
+/// the synthetic held-out set is in docs/accuracy.md ("Upload feedback").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FeedbackLimits {
     /// Smallest rectified document width, in pixels.
