@@ -292,7 +292,12 @@ impl LiveChecks {
         let reading = self
             .read(&self.upload_pool, vision, bytes, wanted, self.upload_budget)
             .await;
-        feedback::feedback(&reading, side, document, &self.feedback_limits, today)
+        // The feedback parses what was read (barcode, MRZ): a fault there must cost the
+        // user a retake prompt, not the request.
+        catch_unwind(AssertUnwindSafe(|| {
+            feedback::feedback(&reading, side, document, &self.feedback_limits, today)
+        }))
+        .unwrap_or(None)
     }
 }
 
