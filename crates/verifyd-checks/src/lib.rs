@@ -18,8 +18,8 @@ pub mod synthetic;
 mod test_mode;
 
 pub use live::{
-    feedback, ExternalAnswer, IdNumberClaim, LiveDecision, LiveEngine, LivePolicy, Observed,
-    ReadFailure, Reading, UnconfiguredLiveEngine,
+    feedback, selfie, ExternalAnswer, IdNumberClaim, LiveDecision, LiveEngine, LivePolicy,
+    Observed, ReadFailure, Reading, UnconfiguredLiveEngine,
 };
 pub use test_mode::TestModeEngine;
 

@@ -5,13 +5,15 @@
 
 use std::time::Instant;
 
-/// Which side of a document an image shows, as the end user was asked for it.
+/// Which image of a submission this is, as the end user was asked for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
     /// The front of a card, or the photo page of a passport.
     Front,
     /// The back of a card.
     Back,
+    /// The user's selfie.
+    Selfie,
 }
 
 /// What to look for in an image. Each reader costs time, so the engine asks only for what
@@ -24,6 +26,8 @@ pub struct Wanted {
     pub mrz: bool,
     /// The printed text (name, date of birth, document number on the front).
     pub text: bool,
+    /// Faces (the portrait on a document's front, the face in a selfie).
+    pub faces: bool,
 }
 
 /// Where the document was found in the (orientation-corrected) image.
@@ -109,6 +113,52 @@ pub struct TextLine {
     pub confidence: f32,
 }
 
+/// Length of a face descriptor.
+pub const FACE_DESCRIPTOR_LEN: usize = 128;
+
+/// One face found in an image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceObservation {
+    /// The detector's confidence (0–1).
+    pub score: f32,
+    /// Width of the face's box, in pixels of the image it was found in.
+    pub width: u32,
+    /// Centre of the face's box, in the same pixels.
+    pub center: (f32, f32),
+    /// When the face is part of a document found in the image (a portrait printed on a
+    /// card, rather than a person in front of the camera): its width as a share of the
+    /// document's width.
+    pub on_document: Option<f32>,
+    /// Distance between the eye centres, in the same pixels.
+    pub eye_distance: f32,
+    /// Variance of the Laplacian of the aligned 150×150 face; low = blurred.
+    pub sharpness: f32,
+    /// Mean luma of the aligned face, 0–255.
+    pub brightness: f32,
+    /// The face descriptor ([`FACE_DESCRIPTOR_LEN`] numbers): the Euclidean distance
+    /// between two is small for the same person.
+    pub descriptor: Vec<f32>,
+}
+
+impl FaceObservation {
+    /// Euclidean distance between two faces' descriptors (`None` when either is not a
+    /// full descriptor).
+    pub fn distance(&self, other: &FaceObservation) -> Option<f32> {
+        if self.descriptor.len() != FACE_DESCRIPTOR_LEN
+            || other.descriptor.len() != FACE_DESCRIPTOR_LEN
+        {
+            return None;
+        }
+        let sum: f32 = self
+            .descriptor
+            .iter()
+            .zip(&other.descriptor)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum();
+        sum.is_finite().then(|| sum.sqrt())
+    }
+}
+
 /// Everything seen in one image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageObservation {
@@ -119,6 +169,9 @@ pub struct ImageObservation {
     pub mrz: Option<MrzReading>,
     /// The printed text when it was asked for (`Some(vec![])`: looked, found none).
     pub text: Option<Vec<TextLine>>,
+    /// The faces when they were asked for, best first (`Some(vec![])`: looked, found
+    /// none).
+    pub faces: Option<Vec<FaceObservation>>,
 }
 
 /// Why an image could not be observed at all.

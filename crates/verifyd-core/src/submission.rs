@@ -113,11 +113,14 @@ pub struct Attempt {
     pub retakes: Retakes,
 }
 
-/// How many times an attempt was asked to retake each document image.
+/// How many times an attempt was asked to retake each image.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Retakes {
     pub front: u8,
     pub back: u8,
+    /// Absent in attempts stored before selfies were checked live.
+    #[serde(default)]
+    pub selfie: u8,
 }
 
 #[cfg(test)]

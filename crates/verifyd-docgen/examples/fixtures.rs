@@ -176,6 +176,70 @@ fn genuine_licence() -> DocumentSpec {
     )
 }
 
+/// The public-domain face photos in `testdata/faces/` (see its README).
+fn face_photo(name: &str) -> image::RgbImage {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/faces")
+        .join(name);
+    image::open(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+        .to_rgb8()
+}
+
+/// A genuine licence whose portrait is a real face: Eileen Collins's head and shoulders.
+fn portrait_licence() -> DocumentSpec {
+    let face = face_photo("astronaut.jpg");
+    let mut spec = us_card(
+        DocumentKind::UsDrivingLicense,
+        person(
+            "MARGARET",
+            Some("ANN"),
+            "HOLLOWAY",
+            (1979, 11, 23),
+            'F',
+            "1520 CEDAR CREST DR",
+            "OLYMPIA",
+            "WA",
+            "98501",
+        ),
+        "WA",
+        "WDL9K27Q83LB",
+        (2025, 2, 3),
+        (2035, 11, 23),
+        card_style(7, FontSet::DejaVu),
+    );
+    spec.portrait = Some(image::imageops::crop_imm(&face, 140, 0, 180, 240).to_image());
+    spec
+}
+
+/// A selfie made from a face photo: a portrait-format crop around the face, enlarged to a
+/// phone camera's size, a little brighter or darker, as JPEG.
+fn selfie(name: &str, crop: [u32; 4], gain: f32) -> Vec<u8> {
+    let face = face_photo(name);
+    let [x, y, w, h] = crop;
+    let cut = image::imageops::crop_imm(&face, x, y, w, h).to_image();
+    let mut big = image::imageops::resize(&cut, 900, 1200, FilterType::CatmullRom);
+    for p in big.pixels_mut() {
+        for c in p.0.iter_mut() {
+            *c = (f32::from(*c) * gain).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    encode_jpeg(&big, 88)
+}
+
+/// The selfies of the selfie tests: the same person as us-dl-portrait's portrait, and
+/// another person.
+fn write_selfies(out: &Path) {
+    write(
+        out.join("selfie-match.jpg"),
+        &selfie("astronaut.jpg", [80, 0, 300, 400], 1.08),
+    );
+    write(
+        out.join("selfie-other.jpg"),
+        &selfie("grace_hopper.jpg", [90, 40, 390, 520], 0.95),
+    );
+}
+
 /// One fixture: a document photographed on one or both sides.
 struct Fixture {
     name: &'static str,
@@ -351,6 +415,15 @@ fn fixtures() -> Vec<Fixture> {
             back: Some(typical_photo(-3.0, Background::Dark)),
         },
         Fixture {
+            name: "us-dl-portrait",
+            purpose: "Genuine US (Washington) driving licence whose portrait is a real face (Eileen Collins, NASA, public domain; testdata/faces/): with selfie-match.jpg it verifies; with selfie-other.jpg it is a face mismatch.",
+            expected: json!({"status": "verified", "with_selfie": {"selfie-match.jpg": "verified", "selfie-other.jpg": "selfie_face_mismatch", "not-a-document-front.jpg": "selfie_unverified_other"}}),
+            spec: portrait_licence(),
+            seed: 1007,
+            front: Some(typical_photo(-3.0, Background::Wood)),
+            back: Some(typical_photo(2.0, Background::Dark)),
+        },
+        Fixture {
             name: "us-dl-blurred",
             purpose: "The back of the genuine licence (us-dl) out of focus: its barcode cannot be read, so the upload asks for a retake.",
             expected: json!({"upload": 422, "retake": "blurry"}),
@@ -465,4 +538,5 @@ fn main() {
         write_fixture(&out, &f);
     }
     write_not_a_document(&out);
+    write_selfies(&out);
 }

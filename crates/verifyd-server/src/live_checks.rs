@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use verifyd_checks::feedback::{self, FeedbackLimits, Retake};
 use verifyd_checks::observation::{Side, Vision, Wanted};
+use verifyd_checks::selfie::SelfieLimits;
 use verifyd_checks::{
     CheckEngine, CheckResult, LiveEngine, LivePolicy, Observed, ReadFailure, Reading,
     UnconfiguredLiveEngine,
@@ -157,8 +158,8 @@ impl LiveChecks {
         };
         let vision = &vision;
         let wanted = |side: Side| plan.iter().find(|(s, _)| *s == side).map(|(_, w)| *w);
-        // Front and back are read at the same time, on two pool threads.
-        let (front, back) = tokio::join!(
+        // The images are read at the same time, on the pool's threads.
+        let (front, back, selfie) = tokio::join!(
             self.read_side(
                 store,
                 session,
@@ -173,10 +174,18 @@ impl LiveChecks {
                 submission.document_back.as_deref(),
                 wanted(Side::Back)
             ),
+            self.read_side(
+                store,
+                session,
+                vision,
+                submission.selfie.as_deref(),
+                wanted(Side::Selfie)
+            ),
         );
         let observed = Observed {
             front: front?,
             back: back?,
+            selfie: selfie?,
         };
         let today = clock.today_utc();
         // The decision parses what the images said: a bug there must fail this check, not
@@ -287,6 +296,11 @@ impl LiveChecks {
                 barcode: true,
                 mrz: true,
                 text: false,
+                faces: false,
+            },
+            (Side::Selfie, _) => Wanted {
+                faces: true,
+                ..Wanted::default()
             },
         };
         let reading = self
@@ -294,8 +308,9 @@ impl LiveChecks {
             .await;
         // The feedback parses what was read (barcode, MRZ): a fault there must cost the
         // user a retake prompt, not the request.
-        catch_unwind(AssertUnwindSafe(|| {
-            feedback::feedback(&reading, side, document, &self.feedback_limits, today)
+        catch_unwind(AssertUnwindSafe(|| match side {
+            Side::Selfie => feedback::selfie_feedback(&reading, &SelfieLimits::default()),
+            _ => feedback::feedback(&reading, side, document, &self.feedback_limits, today),
         }))
         .unwrap_or(None)
     }

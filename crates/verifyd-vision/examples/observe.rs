@@ -20,6 +20,7 @@ fn main() {
         barcode: true,
         mrz: true,
         text: true,
+        faces: true,
     };
     for path in args {
         let bytes = std::fs::read(&path).expect("image readable");

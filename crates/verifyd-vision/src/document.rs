@@ -31,6 +31,22 @@ impl Quad {
         ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2)).sqrt()
     }
 
+    /// Whether `point` lies inside the quadrilateral (corners in either winding).
+    pub fn contains(&self, point: (f32, f32)) -> bool {
+        let mut sign = 0.0f32;
+        for i in 0..4 {
+            let (a, b) = (self.corners[i], self.corners[(i + 1) % 4]);
+            let cross = (b.0 - a.0) * (point.1 - a.1) - (b.1 - a.1) * (point.0 - a.0);
+            if cross != 0.0 {
+                if sign != 0.0 && cross.signum() != sign {
+                    return false;
+                }
+                sign = cross.signum();
+            }
+        }
+        true
+    }
+
     /// Mean width and height of the quadrilateral.
     pub fn size(&self) -> (f32, f32) {
         (

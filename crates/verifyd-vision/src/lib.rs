@@ -1,12 +1,13 @@
 //! verifyd-vision: what is in an image, and how sure. Decoding and orientation (`decode`),
 //! finding and flattening the document (`document`), quality measures (`quality`), PDF417
 //! barcodes (`pdf417`), machine-readable zones with verifyd's own OCR-B recogniser
-//! (`mrz`) and printed text (`text`). [`DocumentReader`] puts them together behind
+//! (`mrz`), printed text (`text`) and faces (`face`). [`DocumentReader`] puts them together behind
 //! `verifyd_checks::observation::Vision`. This crate knows nothing of sessions, HTTP or
 //! SQL, and it never logs what an image contains.
 
 pub mod decode;
 pub mod document;
+pub mod face;
 pub mod models;
 pub mod mrz;
 pub mod pdf417;
@@ -27,6 +28,7 @@ const MAX_DOCUMENT_WIDTH: u32 = 2000;
 pub struct DocumentReader {
     mrz: mrz::MrzReader,
     text: Option<text::TextReader>,
+    faces: Option<face::FaceReader>,
 }
 
 /// A reader or model that could not be loaded.
@@ -36,6 +38,8 @@ pub enum LoadError {
     Mrz(String),
     #[error("text recogniser: {0}")]
     Text(#[from] models::ModelError),
+    #[error("face reader: {0}")]
+    Face(models::ModelError),
 }
 
 impl DocumentReader {
@@ -44,17 +48,23 @@ impl DocumentReader {
     pub fn load(models_dir: &std::path::Path) -> Result<Self, LoadError> {
         let mrz = mrz::MrzReader::load().map_err(|e| LoadError::Mrz(e.to_string()))?;
         let text = text::TextReader::load(models_dir)?;
+        let faces = face::FaceReader::load(models_dir).map_err(LoadError::Face)?;
         Ok(Self {
             mrz,
             text: Some(text),
+            faces: Some(faces),
         })
     }
 
-    /// Readers without printed-text recognition (fronts then read as unreadable, which
-    /// never passes). For tests of the other readers.
+    /// Readers without printed-text recognition and faces (fronts then read as
+    /// unreadable, which never passes). For tests of the other readers.
     pub fn without_text() -> Result<Self, LoadError> {
         let mrz = mrz::MrzReader::load().map_err(|e| LoadError::Mrz(e.to_string()))?;
-        Ok(Self { mrz, text: None })
+        Ok(Self {
+            mrz,
+            text: None,
+            faces: None,
+        })
     }
 }
 
@@ -73,6 +83,9 @@ impl LazyDocumentReader {
             models::TEXT_DETECTION,
             models::TEXT_RECOGNITION,
             models::TEXT_DIRECTION,
+            models::FACE_DETECTION,
+            models::FACE_LANDMARKS,
+            models::FACE_RECOGNITION,
         ] {
             models::load(models_dir, file)?;
         }
@@ -189,6 +202,15 @@ impl Vision for DocumentReader {
                 );
             }
         }
+        let mut faces = None;
+        if wanted.faces {
+            if let Some(reader) = &self.faces {
+                faces = Some(
+                    find_faces(reader, &gray, quad.as_ref(), flattened.as_ref(), deadline)
+                        .map_err(|_| VisionError::DeadlineExceeded)?,
+                );
+            }
+        }
         check(deadline)?;
         Ok(ImageObservation {
             quality: ImageQuality {
@@ -204,8 +226,74 @@ impl Vision for DocumentReader {
             barcode,
             mrz: mrz_found,
             text: printed,
+            faces,
         })
     }
+}
+
+/// Faces in the whole photo, and — when a document was found and none of those faces is
+/// on it — on the flattened document (where a small printed portrait is larger and
+/// level), turned upside down when nothing is found the right way up, then in the photo's
+/// quarters (small faces). A face on the document says so, with its share of the
+/// document's width.
+fn find_faces(
+    reader: &face::FaceReader,
+    gray: &GrayImage,
+    quad: Option<&document::Quad>,
+    flattened: Option<&GrayImage>,
+    deadline: Instant,
+) -> Result<Vec<verifyd_checks::observation::FaceObservation>, face::Deadline> {
+    let mut faces = reader.read(gray, deadline)?;
+    if let Some(quad) = quad {
+        let document_width = quad.size().0.max(1.0);
+        for f in &mut faces {
+            if quad.contains(f.center) {
+                f.on_document = Some(f.width as f32 / document_width);
+            }
+        }
+    }
+    if let Some(page) = flattened {
+        if faces.iter().all(|f| f.on_document.is_none()) {
+            let page_width = page.width().max(1) as f32;
+            let mut on_page = reader.read(page, deadline)?;
+            if on_page.is_empty() {
+                // A document photographed upside down: its portrait too.
+                on_page = reader.read(&image::imageops::rotate180(page), deadline)?;
+            }
+            for mut f in on_page {
+                f.on_document = Some(f.width as f32 / page_width);
+                faces.push(f);
+            }
+        }
+    } else if faces.is_empty() {
+        faces = reader.read(&image::imageops::rotate180(gray), deadline)?;
+    }
+    if faces.is_empty() {
+        // Small faces (a portrait on a card that fills little of the photo): the photo's
+        // four overlapping quarters, each searched at the detector's full size.
+        let (w, h) = gray.dimensions();
+        let (tw, th) = ((w * 3 / 5).max(1), (h * 3 / 5).max(1));
+        for (x, y) in [(0, 0), (w - tw, 0), (0, h - th), (w - tw, h - th)] {
+            let tile = image::imageops::crop_imm(gray, x, y, tw, th).to_image();
+            for mut f in reader.read(&tile, deadline)? {
+                f.center = (f.center.0 + x as f32, f.center.1 + y as f32);
+                if let Some(quad) = quad.filter(|q| q.contains(f.center)) {
+                    f.on_document = Some(f.width as f32 / quad.size().0.max(1.0));
+                }
+                let duplicate =
+                    faces
+                        .iter()
+                        .any(|g: &verifyd_checks::observation::FaceObservation| {
+                            (g.center.0 - f.center.0).abs() < g.width as f32 / 2.0
+                                && (g.center.1 - f.center.1).abs() < g.width as f32 / 2.0
+                        });
+                if !duplicate {
+                    faces.push(f);
+                }
+            }
+        }
+    }
+    Ok(faces)
 }
 
 /// `image` scaled down to at most `max_width` pixels wide.

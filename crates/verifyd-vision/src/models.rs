@@ -39,6 +39,28 @@ pub const TEXT_DIRECTION: ModelFile = ModelFile {
     sha256: "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
 };
 
+/// The registry package the face models are built from.
+pub const FACE_MODELS_PACKAGE: &str =
+    "@vladmandic/face-api@1.7.15 (npm, MIT; converted to ONNX by scripts/faceapi_onnx.py)";
+
+/// face-api's tiny face detector (Tiny-YOLOv2, 416×416), as ONNX.
+pub const FACE_DETECTION: ModelFile = ModelFile {
+    name: "face_detector.onnx",
+    sha256: "1f4fee7fc53b0f9d7aec7c9f18a87030ec075aed15eb7b321c7fdb7117d21104",
+};
+
+/// face-api's 68-point face landmark net (112×112), as ONNX.
+pub const FACE_LANDMARKS: ModelFile = ModelFile {
+    name: "face_landmark_68.onnx",
+    sha256: "2cacbe7e2d31a96f45466c06b557f6f7743dafedb7505f8732eb814dd16c0d0b",
+};
+
+/// face-api's face recognition net (dlib's ResNet, 150×150 → 128), as ONNX.
+pub const FACE_RECOGNITION: ModelFile = ModelFile {
+    name: "face_recognition.onnx",
+    sha256: "354d3e9c8b36c0ddccef78979eb832e049bb646f4dc12bbb618cf55d40d3d368",
+};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("model file {path} is missing ({hint})")]

@@ -21,11 +21,13 @@ const FRONT: Wanted = Wanted {
     barcode: false,
     mrz: true,
     text: true,
+    faces: false,
 };
 const BACK: Wanted = Wanted {
     barcode: true,
     mrz: true,
     text: false,
+    faces: false,
 };
 
 #[test]

@@ -65,6 +65,9 @@ struct Cli {
     /// Write the full report (every case) as JSON here.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Only these categories (comma-separated; default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    categories: Vec<Category>,
     /// Run a single case of this kind and print everything about it.
     #[arg(long, value_name = "KIND")]
     one: Option<String>,
@@ -123,7 +126,10 @@ fn run_cli(cli: Cli) -> Result<(), String> {
     }
 
     let failures = cli.failures_per_kind.unwrap_or((cli.per_kind / 4).max(1));
-    let all = cases::cases(cli.split, cli.per_kind, failures, cli.first_index);
+    let mut all = cases::cases(cli.split, cli.per_kind, failures, cli.first_index);
+    if !cli.categories.is_empty() {
+        all.retain(|c| cli.categories.contains(&c.category));
+    }
     // Interleave kinds and categories so the progress line is representative early on.
     let mut order: Vec<CaseId> = Vec::with_capacity(all.len());
     let mut buckets: Vec<Vec<CaseId>> = Vec::new();

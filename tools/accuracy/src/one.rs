@@ -176,6 +176,8 @@ pub fn one(reader: &DocumentReader, id: CaseId, save: Option<&Path>) -> Result<(
         let photo = match read.side {
             verifyd_checks::observation::Side::Front => Some(&g.front),
             verifyd_checks::observation::Side::Back => g.back.as_ref(),
+            // Document sessions only: no selfie is generated.
+            verifyd_checks::observation::Side::Selfie => None,
         };
         let Some(photo) = photo else { continue };
         let mut parts = Vec::new();

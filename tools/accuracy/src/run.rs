@@ -113,12 +113,15 @@ pub fn run(reader: &DocumentReader, id: CaseId) -> CaseRun {
         let photo = match side {
             Side::Front => Some(&generated.front),
             Side::Back => generated.back.as_ref(),
+            // The cases are document sessions: the plan never asks for a selfie.
+            Side::Selfie => None,
         };
         let Some(photo) = photo else { continue };
         let read = observe(reader, &photo.jpeg, side, wanted);
         match side {
             Side::Front => observed.front = Some(read.reading.clone()),
             Side::Back => observed.back = Some(read.reading.clone()),
+            Side::Selfie => observed.selfie = Some(read.reading.clone()),
         }
         reads.push(read);
     }
@@ -347,6 +350,7 @@ pub fn side_name(side: Side) -> &'static str {
     match side {
         Side::Front => "front",
         Side::Back => "back",
+        Side::Selfie => "selfie",
     }
 }
 

@@ -3,6 +3,7 @@
 //! photo instead of failing the whole session. Only clear problems ask for a retake; the
 //! worker's full check still makes the decision.
 
+use super::selfie::{shows_document, usable_face, SelfieLimits, SelfieProblem};
 use super::Reading;
 use crate::observation::{Side, VisionError};
 use crate::{aamva, mrz};
@@ -20,6 +21,13 @@ pub enum Retake {
     NoDocument,
     BarcodeUnreadable,
     MrzUnreadable,
+    NoFace,
+    SeveralFaces,
+    FaceTooSmall,
+    FaceBlurry,
+    FaceTooDark,
+    FaceTooBright,
+    DocumentNotSelfie,
 }
 
 impl Retake {
@@ -35,6 +43,13 @@ impl Retake {
             Retake::NoDocument => "no_document",
             Retake::BarcodeUnreadable => "barcode_unreadable",
             Retake::MrzUnreadable => "mrz_unreadable",
+            Retake::NoFace => "no_face",
+            Retake::SeveralFaces => "several_faces",
+            Retake::FaceTooSmall => "face_too_small",
+            Retake::FaceBlurry => "face_blurry",
+            Retake::FaceTooDark => "face_too_dark",
+            Retake::FaceTooBright => "face_too_bright",
+            Retake::DocumentNotSelfie => "document_not_selfie",
         }
     }
 
@@ -55,6 +70,13 @@ impl Retake {
                 Some(DocumentType::Passport) => "The two lines of characters at the bottom of the photo page could not be read. Make sure they are in the photo, sharp and without reflections, and take it again.",
                 _ => "The lines of characters on the document could not be read. Make sure they are in the photo, sharp and without reflections, and take it again.",
             },
+            Retake::NoFace => "No face was found in this selfie. Face the camera, with your whole face in the picture, and take it again.",
+            Retake::SeveralFaces => "More than one face is in this selfie. Make sure you are alone in the picture, and take it again.",
+            Retake::FaceTooSmall => "Your face is too small in this selfie. Hold the camera closer, so your face fills most of the picture, and take it again.",
+            Retake::FaceBlurry => "This selfie is blurred. Hold the camera steady, let it focus, and take it again.",
+            Retake::FaceTooDark => "This selfie is too dark. Face a window or a light, and take it again.",
+            Retake::FaceTooBright => "This selfie is too bright. Move out of direct light, and take it again.",
+            Retake::DocumentNotSelfie => "This looks like a photo of a document, not a selfie. Take a photo of your face.",
         }
     }
 }
@@ -81,6 +103,37 @@ impl Default for FeedbackLimits {
             min_brightness: 45.0,
             max_glare: 0.08,
         }
+    }
+}
+
+/// What the quick reading of a selfie means for the user: a retake whenever its face could
+/// not be compared (the same rules as the worker's check).
+pub fn selfie_feedback(reading: &Reading, limits: &SelfieLimits) -> Option<Retake> {
+    let observation = match reading {
+        Ok(observation) => observation,
+        Err(super::ReadFailure::Vision(VisionError::Undecodable)) => {
+            return Some(Retake::Undecodable)
+        }
+        Err(super::ReadFailure::Vision(VisionError::TooSmall { .. })) => {
+            return Some(Retake::TooSmall)
+        }
+        Err(super::ReadFailure::Vision(VisionError::TooLarge { .. })) => {
+            return Some(Retake::TooManyPixels)
+        }
+        Err(_) => return None,
+    };
+    let faces = observation.faces.as_deref()?;
+    match usable_face(faces, limits) {
+        Ok(face) if shows_document(face, observation.quality.width as f32, limits) => {
+            Some(Retake::DocumentNotSelfie)
+        }
+        Ok(_) => None,
+        Err(SelfieProblem::NoFace) => Some(Retake::NoFace),
+        Err(SelfieProblem::SeveralFaces) => Some(Retake::SeveralFaces),
+        Err(SelfieProblem::TooSmall) => Some(Retake::FaceTooSmall),
+        Err(SelfieProblem::TooBlurred) => Some(Retake::FaceBlurry),
+        Err(SelfieProblem::TooDark) => Some(Retake::FaceTooDark),
+        Err(SelfieProblem::TooBright) => Some(Retake::FaceTooBright),
     }
 }
 

@@ -15,6 +15,7 @@ mod document;
 pub mod feedback;
 mod front;
 mod id_number;
+pub mod selfie;
 #[cfg(test)]
 mod tests;
 mod unconfigured;
@@ -97,11 +98,12 @@ impl ReadFailure {
 /// What was read from one image, or why nothing was.
 pub type Reading = Result<ImageObservation, ReadFailure>;
 
-/// The readings of a submission's document images.
+/// The readings of a submission's images.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Observed {
     pub front: Option<Reading>,
     pub back: Option<Reading>,
+    pub selfie: Option<Reading>,
 }
 
 /// What `decide` concluded: the result, and — when an ID number passed every offline rule
@@ -125,7 +127,9 @@ impl LiveEngine {
 
     /// Which images to read and what to look for in each. Every document type is read for
     /// a barcode or an MRZ on the side where it may carry one, and for printed text on the
-    /// front; a back is also searched for an MRZ (TD1 ID cards carry it there).
+    /// front; a back is also searched for an MRZ (TD1 ID cards carry it there). With a
+    /// matching selfie required, the front is also searched for the portrait and the
+    /// selfie for the face.
     pub fn reading_plan(
         session: &VerificationSession,
         submission: &Submission,
@@ -142,6 +146,7 @@ impl LiveEngine {
                     barcode: false,
                     mrz: true,
                     text: true,
+                    faces: plan.selfie,
                 },
             ));
         }
@@ -152,6 +157,16 @@ impl LiveEngine {
                     barcode: true,
                     mrz: true,
                     text: false,
+                    faces: false,
+                },
+            ));
+        }
+        if plan.selfie && submission.selfie.is_some() {
+            reads.push((
+                Side::Selfie,
+                Wanted {
+                    faces: true,
+                    ..Wanted::default()
                 },
             ));
         }
@@ -237,21 +252,26 @@ impl LiveEngine {
         }
 
         if plan.selfie {
-            // Matching the selfie to the document's portrait is not available yet: it
-            // cannot pass.
-            let error = LastError {
-                code: Some(LastErrorCode::SelfieUnverifiedOther),
-                reason: Some(
-                    "Selfie checks are not available on this verifyd server yet, so the selfie could not be verified."
-                        .into(),
-                ),
-            };
-            apply_failure(&mut result, &error, session);
-            close_unreached(&mut result);
-            return LiveDecision {
-                result,
-                external_claim: None,
-            };
+            match selfie::check(
+                observed.front.as_ref(),
+                observed.selfie.as_ref(),
+                &selfie::SelfieLimits::default(),
+            ) {
+                Ok(()) => {
+                    if let Some(section) = &mut result.selfie {
+                        section.status = CheckStatus::Verified;
+                        section.error = None;
+                    }
+                }
+                Err(error) => {
+                    apply_failure(&mut result, &error, session);
+                    close_unreached(&mut result);
+                    return LiveDecision {
+                        result,
+                        external_claim: None,
+                    };
+                }
+            }
         }
 
         result.verdict = Verdict::Verified(Box::new(outputs));

@@ -94,13 +94,16 @@ fn observed(front_text: Vec<TextLine>, barcode: Option<Vec<u8>>) -> Observed {
             barcode: None,
             mrz: None,
             text: Some(front_text),
+            faces: None,
         })),
         back: Some(Ok(ImageObservation {
             quality: quality(),
             barcode,
             mrz: None,
             text: None,
+            faces: None,
         })),
+        selfie: None,
     }
 }
 
@@ -234,8 +237,10 @@ fn the_type_read_must_be_allowed_and_a_front_title_can_tell_it_without_an_mrz() 
             barcode: None,
             mrz: None,
             text: Some(licence_front("01/07/1990")),
+            faces: None,
         })),
         back: None,
+        selfie: None,
     };
     let sub = Submission {
         document_front: Some("file_front".into()),
@@ -278,6 +283,7 @@ fn unreadable_missing_and_failed_reads_are_unverified_other_with_a_reason() {
             Observed {
                 front: Some(Err(ReadFailure::TimedOut)),
                 back: None,
+                selfie: None,
             },
             submission(None),
             "within the time allowed",
@@ -286,6 +292,7 @@ fn unreadable_missing_and_failed_reads_are_unverified_other_with_a_reason() {
             Observed {
                 front: Some(Err(ReadFailure::Crashed)),
                 back: None,
+                selfie: None,
             },
             submission(None),
             "checker failed",
@@ -334,8 +341,10 @@ fn an_mrz_with_a_failing_check_digit_and_a_visa_never_pass() {
                 "12 AUG 1974",
                 "L898902C3",
             ])),
+            faces: None,
         })),
         back: None,
+        selfie: None,
     };
     let sub = Submission {
         document_front: Some("file_front".into()),
@@ -531,8 +540,10 @@ fn a_number_the_document_carries_is_compared_only_on_a_document_of_its_country()
                 "07 JAN 1990",
                 "AB1234567",
             ])),
+            faces: None,
         })),
         back: None,
+        selfie: None,
     };
     let sub = Submission {
         document_front: Some("file_front".into()),

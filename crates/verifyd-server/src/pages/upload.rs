@@ -5,9 +5,10 @@
 //! recognised by its bytes (see `images`), and stored as a File row of the session in the
 //! same transaction that points the attempt's submission at it. When the session requires
 //! live capture, files without the camera marker are refused. In live mode a document
-//! photo is first read quickly (off the async runtime, within the upload budget) and the
-//! user is asked for a retake, with the reason, when it is clearly unusable — at most
-//! [`MAX_RETAKES`] times per image and attempt. Image bytes are never logged.
+//! photo or a selfie is first read quickly (off the async runtime, within the upload
+//! budget) and the user is asked for a retake, with the reason, when it is clearly
+//! unusable (no document, blurred, no face, several faces…) — at most [`MAX_RETAKES`]
+//! times per image and attempt. Image bytes are never logged.
 
 use super::flow::{attempt_mut, begin, render_step, Problem};
 use super::images::{self, ImageError, ImageFormat, MAX_IMAGE_BYTES};
@@ -108,7 +109,7 @@ fn retakes_of(retakes: &Retakes, slot: Slot) -> u8 {
     match slot {
         Slot::Front => retakes.front,
         Slot::Back => retakes.back,
-        Slot::Selfie => 0,
+        Slot::Selfie => retakes.selfie,
     }
 }
 
@@ -116,7 +117,7 @@ fn bump_retakes(retakes: &mut Retakes, slot: Slot) {
     match slot {
         Slot::Front => retakes.front = retakes.front.saturating_add(1),
         Slot::Back => retakes.back = retakes.back.saturating_add(1),
-        Slot::Selfie => {}
+        Slot::Selfie => retakes.selfie = retakes.selfie.saturating_add(1),
     }
 }
 
@@ -185,13 +186,13 @@ pub async fn upload(
                     status,
                 ));
             }
-            // Live mode: a quick reading of a document photo, outside any transaction, so
-            // that a blurred or unreadable photo is taken again now rather than failing the
-            // whole session later. Asked a few times at most; then the worker decides.
+            // Live mode: a quick reading of the photo, outside any transaction, so that a
+            // blurred or unreadable photo (or a selfie without a usable face) is taken again
+            // now rather than failing the whole session later. Asked a few times at most; then the worker decides.
             let side = match slot {
                 Slot::Front => Some(Side::Front),
                 Slot::Back => Some(Side::Back),
-                Slot::Selfie => None,
+                Slot::Selfie => Some(Side::Selfie),
             };
             let asked = retakes_of(&attempt.retakes, slot);
             if let (true, Some(side), true) = (livemode, side, asked < MAX_RETAKES) {

@@ -150,6 +150,7 @@ impl Vision for ScriptedVision {
             barcode: (back && wanted.barcode).then(|| aamva_payload("08142030", "01071990")),
             mrz: None,
             text: (!back && wanted.text).then(|| front_text("01/07/1990")),
+            faces: None,
         })
     }
 }

@@ -619,3 +619,149 @@ async fn a_photo_that_is_not_a_document_is_refused_with_a_retake() {
     let current = visit.current().await;
     assert!(current.has_testid("upload-front"), "{}", current.body);
 }
+
+/// A document session that requires a matching selfie, through the licence with a real
+/// portrait (`us-dl-portrait`, or `document` when given) and `selfie`: uploads every image
+/// (the selfie as many times as the page asks a retake, then kept) and submits.
+async fn verify_with_selfie(app: &TestApp, document: &str, selfie: &str) -> (Value, Vec<String>) {
+    let mut visit = Visit::start(
+        app,
+        &[("options[document][require_matching_selfie]", "true")],
+    )
+    .await;
+    visit.choose("driving_license").await;
+    visit
+        .upload_accepted("front", &format!("{document}-front.jpg"))
+        .await;
+    visit
+        .upload_accepted("back", &format!("{document}-back.jpg"))
+        .await;
+    let mut retakes = Vec::new();
+    loop {
+        let page = visit.upload("selfie", selfie).await;
+        if page.status == StatusCode::SEE_OTHER {
+            break;
+        }
+        page.assert_status(422);
+        retakes.push(page.retake().expect("a retake reason").to_owned());
+        assert!(retakes.len() <= 3, "asked again and again: {retakes:?}");
+    }
+    (visit.submit(app).await, retakes)
+}
+
+#[tokio::test]
+async fn a_selfie_of_the_person_on_the_licence_verifies_with_the_selfie_section_filled() {
+    let app = spawn().await;
+    let (s, retakes) = verify_with_selfie(&app, "us-dl-portrait", "selfie-match.jpg").await;
+    assert!(retakes.is_empty(), "{retakes:?}");
+    assert_eq!(s["status"], "verified", "{s:#}");
+    let t = truth("us-dl-portrait");
+    assert_eq!(s["verified_outputs"]["last_name"], t["last_name"], "{s:#}");
+    let report = &s["last_verification_report"];
+    assert_eq!(report["document"]["status"], "verified", "{s:#}");
+    let selfie = &report["selfie"];
+    assert_eq!(selfie["status"], "verified", "{s:#}");
+    assert!(selfie["error"].is_null(), "{s:#}");
+    let files = report["document"]["files"].as_array().expect("files");
+    assert_eq!(selfie["document"], files[0], "{s:#}");
+    let selfie_file = selfie["selfie"].as_str().expect("the selfie's file");
+    assert!(selfie_file.starts_with("file_"), "{s:#}");
+    assert!(!files.iter().any(|f| f == selfie_file), "{s:#}");
+}
+
+#[tokio::test]
+async fn a_selfie_of_someone_else_is_a_face_mismatch() {
+    let app = spawn().await;
+    let (s, retakes) = verify_with_selfie(&app, "us-dl-portrait", "selfie-other.jpg").await;
+    assert!(retakes.is_empty(), "{retakes:?}");
+    assert_eq!(s["status"], "requires_input", "{s:#}");
+    assert_eq!(s["last_error"]["code"], "selfie_face_mismatch", "{s:#}");
+    assert!(s["verified_outputs"].is_null(), "{s:#}");
+    let report = &s["last_verification_report"];
+    // The document itself passed; the selfie did not.
+    assert_eq!(report["document"]["status"], "verified", "{s:#}");
+    assert_eq!(report["selfie"]["status"], "unverified", "{s:#}");
+    assert_eq!(
+        report["selfie"]["error"]["code"], "selfie_face_mismatch",
+        "{s:#}"
+    );
+}
+
+#[tokio::test]
+async fn a_selfie_without_a_face_is_asked_again_then_never_passes() {
+    let app = spawn().await;
+    let (s, retakes) = verify_with_selfie(&app, "us-dl-portrait", "not-a-document-front.jpg").await;
+    assert_eq!(
+        retakes, ["no_face"; 3],
+        "asked for a retake each time it may"
+    );
+    assert_eq!(s["status"], "requires_input", "{s:#}");
+    assert_eq!(s["last_error"]["code"], "selfie_unverified_other", "{s:#}");
+    assert_eq!(
+        s["last_error"]["reason"], "No face was found in the selfie.",
+        "{s:#}"
+    );
+    let selfie = &s["last_verification_report"]["selfie"];
+    assert_eq!(selfie["status"], "unverified", "{s:#}");
+    assert_eq!(selfie["error"]["code"], "selfie_unverified_other", "{s:#}");
+}
+
+#[tokio::test]
+async fn a_document_without_a_portrait_is_missing_its_photo() {
+    let app = spawn().await;
+    // us-dl's portrait is a grey silhouette: no face to compare with.
+    let (s, _) = verify_with_selfie(&app, "us-dl", "selfie-match.jpg").await;
+    assert_eq!(s["status"], "requires_input", "{s:#}");
+    assert_eq!(
+        s["last_error"]["code"], "selfie_document_missing_photo",
+        "{s:#}"
+    );
+    let report = &s["last_verification_report"];
+    assert_eq!(report["document"]["status"], "verified", "{s:#}");
+    assert_eq!(
+        report["selfie"]["error"]["code"], "selfie_document_missing_photo",
+        "{s:#}"
+    );
+}
+
+#[tokio::test]
+async fn a_photo_of_the_licence_is_not_a_selfie() {
+    let app = spawn().await;
+    let mut visit = Visit::start(
+        &app,
+        &[("options[document][require_matching_selfie]", "true")],
+    )
+    .await;
+    visit.choose("driving_license").await;
+    visit
+        .upload_accepted("front", "us-dl-portrait-front.jpg")
+        .await;
+    visit
+        .upload_accepted("back", "us-dl-portrait-back.jpg")
+        .await;
+    let refused = visit.upload("selfie", "us-dl-portrait-front.jpg").await;
+    refused.assert_status(422);
+    assert_eq!(
+        refused.retake(),
+        Some("document_not_selfie"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("This looks like a photo of a document, not a selfie."),
+        "{}",
+        refused.body
+    );
+
+    // Insisting does not help: once the page stops asking, the worker calls it what it is.
+    let (s, retakes) = verify_with_selfie(&app, "us-dl-portrait", "us-dl-portrait-front.jpg").await;
+    assert_eq!(retakes, ["document_not_selfie"; 3]);
+    assert_eq!(s["status"], "requires_input", "{s:#}");
+    assert_eq!(s["last_error"]["code"], "selfie_manipulated", "{s:#}");
+    assert_eq!(
+        s["last_verification_report"]["selfie"]["error"]["code"], "selfie_manipulated",
+        "{s:#}"
+    );
+}
