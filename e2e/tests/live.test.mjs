@@ -1,7 +1,8 @@
 // The hosted page in live mode with real document photos (the committed fixtures in
 // testdata/documents, made by verifyd-docgen) read by verifyd's real document reader: a
-// genuine licence ends verified, a failing one ends with its code, and a blurred photo is
-// sent back with a retake message before the user continues.
+// genuine licence ends verified, a failing one ends with its code, a blurred photo is sent
+// back with a retake message before the user continues, and a selfie is matched to the
+// licence's portrait (a selfie without a face is sent back first).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,12 +47,12 @@ async function send(page, slot, file) {
   await Promise.all([page.waitForNavigation(), page.getByTestId(`upload-${slot}`).click()]);
 }
 
-async function submit(page, prefix) {
+async function submit(page, prefix, images = 2) {
   await page.getByTestId('submit').waitFor();
-  await page.waitForFunction(() => {
+  await page.waitForFunction((count) => {
     const imgs = [...document.querySelectorAll('img.thumb')];
-    return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);
-  });
+    return imgs.length === count && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  }, images);
   await shot(page, `${prefix}-review`);
   await page.getByTestId('submit').click();
   await page.getByTestId('submitted').waitFor();
@@ -132,6 +133,47 @@ test('a blurred back gets a retake message, and a sharp one then verifies', asyn
     await submit(page, 'live-04-after-retake-mobile');
     const done = await waitForSession(KEYS.skLive, session.id, settled, CHECK_TIMEOUT);
     assert.equal(done.status, 'verified', JSON.stringify(done.last_error));
+    assert.deepEqual(browser.problems.filter((p) => !p.includes('422')), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a selfie without a face gets a retake message, and one of the person on the licence then verifies', async () => {
+  const session = await createSession(KEYS.skLive, {
+    'options[document][require_matching_selfie]': 'true',
+  });
+  const browser = await openBrowser({ viewport: MOBILE, mobile: true });
+  try {
+    const { page } = browser;
+    await begin(page, session, 'driving_license');
+    await send(page, 'front', 'us-dl-portrait-front.jpg');
+    await send(page, 'back', 'us-dl-portrait-back.jpg');
+
+    // A landscape as the selfie: no face.
+    await page.getByTestId('file-selfie').setInputFiles(fixture('not-a-document-front.jpg'));
+    await page.locator('[data-file-preview]').waitFor();
+    const [response] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByTestId('upload-selfie').click(),
+    ]);
+    assert.equal(response.status(), 422);
+    const error = page.getByTestId('error');
+    await error.waitFor();
+    assert.match(await error.textContent(), /No face was found in this selfie\./);
+    const retake = page.getByTestId('retake');
+    assert.equal(await retake.getAttribute('data-retake'), 'no_face');
+    await page.getByTestId('file-selfie').waitFor();
+    await shot(page, 'live-05-retake-selfie-without-face-mobile');
+
+    await send(page, 'selfie', 'selfie-match.jpg');
+    await submit(page, 'live-06-selfie-mobile', 3);
+    const done = await waitForSession(KEYS.skLive, session.id, settled, CHECK_TIMEOUT);
+    assert.equal(done.status, 'verified', JSON.stringify(done.last_error));
+    const report = await api('GET', `/v1/identity/verification_reports/${done.last_verification_report}`, KEYS.skLive);
+    assert.equal(report.selfie.status, 'verified');
+    assert.equal(report.selfie.document, report.document.files[0]);
+    assert.ok(report.selfie.selfie.startsWith('file_'));
     assert.deepEqual(browser.problems.filter((p) => !p.includes('422')), []);
   } finally {
     await browser.close();
