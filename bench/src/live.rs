@@ -4,7 +4,9 @@
 //! the integrator polls until the worker has decided. Measured: the check latency (submit
 //! → decided) and the checks per second with as many flows in flight as the server has
 //! check threads; and the API's own latency while checks run: retrieve p99 at c=64 alone,
-//! then again while flows keep the check pool busy.
+//! then again while flows keep the check pool busy. Then the same flow with a matching
+//! selfie required (a licence whose portrait is a real face, and a selfie of that person):
+//! the document + selfie check latency, one at a time.
 
 use crate::load::{measure, percentile, LoadArgs};
 use serde_json::{json, Value};
@@ -13,20 +15,32 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The document photos the flows upload (a genuine US licence from the committed fixtures).
+/// The photos the flows upload (a genuine US licence from the committed fixtures, and for
+/// selfie flows the licence with a real portrait and a selfie of that person).
 pub struct Photos {
     pub front: Vec<u8>,
     pub back: Vec<u8>,
+    pub selfie: Option<Vec<u8>>,
+}
+
+fn read_fixture(dir: &Path, name: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
 }
 
 impl Photos {
     pub fn load(dir: &Path) -> Result<Self, String> {
-        let read = |name: &str| {
-            std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
-        };
         Ok(Self {
-            front: read("us-dl-front.jpg")?,
-            back: read("us-dl-back.jpg")?,
+            front: read_fixture(dir, "us-dl-front.jpg")?,
+            back: read_fixture(dir, "us-dl-back.jpg")?,
+            selfie: None,
+        })
+    }
+
+    pub fn load_with_selfie(dir: &Path) -> Result<Self, String> {
+        Ok(Self {
+            front: read_fixture(dir, "us-dl-portrait-front.jpg")?,
+            back: read_fixture(dir, "us-dl-portrait-back.jpg")?,
+            selfie: Some(read_fixture(dir, "selfie-match.jpg")?),
         })
     }
 }
@@ -129,7 +143,11 @@ async fn one_flow(
         .post(format!("{base}/v1/identity/verification_sessions"))
         .bearer_auth(key)
         .header("content-type", "application/x-www-form-urlencoded")
-        .body("type=document&options[document][allowed_types][]=driving_license")
+        .body(if photos.selfie.is_some() {
+            "type=document&options[document][allowed_types][]=driving_license&options[document][require_matching_selfie]=true"
+        } else {
+            "type=document&options[document][allowed_types][]=driving_license"
+        })
         .send()
         .await
         .map_err(|e| e.to_string())?
@@ -157,7 +175,12 @@ async fn one_flow(
     flow.post_form("consent", &[("csrf_token", &csrf), ("decision", "accept")])
         .await?;
     let mut uploads = Vec::new();
-    for (slot, file) in [("front", &photos.front), ("back", &photos.back)] {
+    let images = [
+        Some(("front", &photos.front)),
+        Some(("back", &photos.back)),
+        photos.selfie.as_ref().map(|s| ("selfie", s)),
+    ];
+    for (slot, file) in images.into_iter().flatten() {
         let t = Instant::now();
         let status = flow.upload(slot, &csrf, file).await?;
         uploads.push(t.elapsed());

@@ -72,12 +72,15 @@ async fn live_scenario(args: &RunArgs, secs: u64) -> Result<Option<Value>, Strin
     );
     retrieve.ids = Some(ids_file.display().to_string());
     let under = retrieve_under_checks(&verifyd.base, LIVE_KEY, photos, retrieve, threads).await?;
+    let with_selfie = std::sync::Arc::new(Photos::load_with_selfie(&args.fixtures)?);
+    let selfie = checks_measure(&verifyd.base, LIVE_KEY, with_selfie, flows.min(20), 1).await?;
     let rss = verifyd.peak_rss_mb();
     verifyd.stop();
     Ok(Some(json!({
         "one_at_a_time": single,
         "concurrent": checks,
         "retrieve": under,
+        "with_selfie": selfie,
         "peak_rss_mb": rss,
     })))
 }
@@ -325,6 +328,12 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
             "rps": concurrent["checks_per_s"], "p50_ms": concurrent["check_p50_ms"], "p99_ms": concurrent["check_p99_ms"],
             "errors": 0, "peak_rss_mb": live["peak_rss_mb"],
         }));
+        let selfie = &live["with_selfie"];
+        rows.push(json!({
+            "scenario": "live document + selfie check submit→decided, one at a time",
+            "rps": selfie["checks_per_s"], "p50_ms": selfie["check_p50_ms"], "p99_ms": selfie["check_p99_ms"],
+            "errors": 0, "peak_rss_mb": live["peak_rss_mb"],
+        }));
         for (label, key) in [
             ("retrieve c=64, no checks", "alone"),
             ("retrieve c=64, checks running", "during_checks"),
@@ -373,6 +382,8 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         "live_check_p50_ms": live.as_ref().map(|l| l["one_at_a_time"]["check_p50_ms"].clone()),
         "live_check_p99_ms": live.as_ref().map(|l| l["one_at_a_time"]["check_p99_ms"].clone()),
         "live_checks_per_s": live.as_ref().map(|l| l["concurrent"]["checks_per_s"].clone()),
+        "live_selfie_check_p50_ms": live.as_ref().map(|l| l["with_selfie"]["check_p50_ms"].clone()),
+        "live_selfie_check_p99_ms": live.as_ref().map(|l| l["with_selfie"]["check_p99_ms"].clone()),
         "retrieve_p99_ms_alone": live.as_ref().map(|l| l["retrieve"]["alone"]["p99_ms"].clone()),
         "retrieve_p99_ms_during_checks": live.as_ref().map(|l| l["retrieve"]["during_checks"]["p99_ms"].clone()),
         "max_peak_rss_mb": rows.iter().filter_map(|r| r["peak_rss_mb"].as_f64()).fold(0.0, f64::max),
