@@ -291,25 +291,35 @@ struct Neighbourhood {
 impl Neighbourhood {
     fn new(image: &GrayImage, cx: f32, cy: f32, side: f32, scale: f32) -> Self {
         let (x0, y0) = ((cx - side).floor(), (cy - side).floor());
-        let span = (2.0 * side).ceil() as i64;
-        let (w, h) = (i64::from(image.width()), i64::from(image.height()));
-        let (ix0, iy0) = (x0 as i64, y0 as i64);
-        let mut square = GrayImage::new(span.max(1) as u32, span.max(1) as u32);
-        let (cx0, cy0) = (ix0.max(0), iy0.max(0));
-        let (cx1, cy1) = ((ix0 + span).min(w), (iy0 + span).min(h));
-        if cx1 > cx0 && cy1 > cy0 {
+        let span = (2.0 * side).ceil();
+        let out = ((span * scale).round() as u32).max(1);
+        let mut canvas = GrayImage::new(out, out);
+        // Only the part inside the image is cut and resampled (never a full-size square,
+        // which for a face filling a large photo would be huge).
+        let (w, h) = (image.width() as f32, image.height() as f32);
+        let (ix0, iy0) = (x0.max(0.0), y0.max(0.0));
+        let (ix1, iy1) = ((x0 + span).min(w), (y0 + span).min(h));
+        if ix1 - ix0 >= 1.0 && iy1 - iy0 >= 1.0 {
             let inside = image::imageops::crop_imm(
                 image,
-                cx0 as u32,
-                cy0 as u32,
-                (cx1 - cx0) as u32,
-                (cy1 - cy0) as u32,
+                ix0 as u32,
+                iy0 as u32,
+                (ix1 - ix0) as u32,
+                (iy1 - iy0) as u32,
+            )
+            .to_image();
+            let rw = ((inside.width() as f32 * scale).round() as u32).max(1);
+            let rh = ((inside.height() as f32 * scale).round() as u32).max(1);
+            let resized = resize(&inside, rw, rh, FilterType::Triangle);
+            image::imageops::replace(
+                &mut canvas,
+                &resized,
+                ((ix0 - x0) * scale).round() as i64,
+                ((iy0 - y0) * scale).round() as i64,
             );
-            image::imageops::replace(&mut square, &*inside, cx0 - ix0, cy0 - iy0);
         }
-        let out = ((span as f32 * scale).round() as u32).max(1);
         Self {
-            image: resize(&square, out, out, FilterType::Triangle),
+            image: canvas,
             x0,
             y0,
         }
