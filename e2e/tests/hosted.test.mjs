@@ -104,6 +104,7 @@ async function uploadEverything(
     documentType = 'id_card',
     front = upload('front.png', cardImage([186, 214, 245])),
     back = upload('back.png', cardImage([214, 230, 200])),
+    selfie = upload('selfie.png', faceImage()),
   } = {},
 ) {
   await page.getByTestId(`document-type-${documentType}`).check();
@@ -118,7 +119,7 @@ async function uploadEverything(
   await page.getByTestId('file-back').setInputFiles(back);
   await page.getByTestId('upload-back').click();
 
-  await page.getByTestId('file-selfie').setInputFiles(upload('selfie.png', faceImage()));
+  await page.getByTestId('file-selfie').setInputFiles(selfie);
   await shot(page, `${prefix}-selfie`);
   await page.getByTestId('upload-selfie').click();
 
@@ -166,13 +167,14 @@ test('the real upload path in live mode ends in document_unverified_other', asyn
     assert.equal(await page.getByTestId('test-mode-banner').count(), 0);
     await page.getByTestId('consent-accept').click();
     assert.equal(await page.getByTestId('test-outcome-verified').count(), 0);
-    // Live mode reads the photos: a drawn card would be sent back for a retake. A real
-    // licence whose front disagrees with its barcode passes the upload's quick reading
-    // and fails the worker's check.
+    // Live mode reads the photos: a drawn card or a drawn face would be sent back for a
+    // retake. A real licence whose front disagrees with its barcode passes the upload's
+    // quick reading and fails the worker's check (before the selfie is compared).
     await uploadEverything(page, 'hosted-08-live-upload-mobile', {
       documentType: 'driving_license',
       front: fixture('us-dl-tampered-front.jpg'),
       back: fixture('us-dl-tampered-back.jpg'),
+      selfie: fixture('selfie-other.jpg'),
     });
     await page.getByTestId('submit').click();
     await page.getByTestId('submitted').waitFor();
