@@ -317,4 +317,19 @@ mod tests {
         let noise = GrayImage::from_fn(800, 600, |x, y| Luma([((x * 31 + y * 17) % 255) as u8]));
         assert!(find_document(&noise).is_none());
     }
+
+    #[test]
+    fn a_point_is_inside_a_tilted_quadrilateral_whatever_its_winding() {
+        let quad = Quad {
+            corners: [(100.0, 50.0), (300.0, 100.0), (260.0, 260.0), (60.0, 210.0)],
+        };
+        assert!(quad.contains((180.0, 150.0)));
+        assert!(!quad.contains((90.0, 60.0)));
+        assert!(!quad.contains((320.0, 150.0)));
+        let reversed = Quad {
+            corners: [(60.0, 210.0), (260.0, 260.0), (300.0, 100.0), (100.0, 50.0)],
+        };
+        assert!(reversed.contains((180.0, 150.0)));
+        assert!(!reversed.contains((180.0, 300.0)));
+    }
 }
