@@ -5,7 +5,7 @@
 
 use super::selfie::{shows_document, usable_face, SelfieLimits, SelfieProblem};
 use super::Reading;
-use crate::observation::{Side, VisionError};
+use crate::observation::{ImageObservation, Side, VisionError};
 use crate::{aamva, mrz};
 use verifyd_core::session::{Date, DocumentType};
 
@@ -56,7 +56,10 @@ impl Retake {
     pub fn message(self, side: Side, document: Option<DocumentType>) -> &'static str {
         match self {
             Retake::Undecodable => "This image could not be opened. Take the photo again, or choose another image.",
-            Retake::TooSmall => "This photo is too small to read. Take it closer, so the document fills most of the picture.",
+            Retake::TooSmall => match side {
+                Side::Selfie => "This photo is too small to check. Take your selfie again with the camera's full resolution.",
+                _ => "This photo is too small to read. Take it closer, so the document fills most of the picture.",
+            },
             Retake::TooManyPixels => "This photo has too many pixels to read. Take it again at a lower resolution, or choose a smaller image.",
             Retake::TooDark => "This photo is too dark. Take it again in better light.",
             Retake::Glare => "Light is reflecting off the document. Tilt it or move away from direct light, and take the photo again.",
@@ -106,21 +109,29 @@ impl Default for FeedbackLimits {
     }
 }
 
+/// The observation of a reading, or — when the image could not be read at all — the
+/// retake that image needs (`None`: out of time or the reader failed, so the worker
+/// decides).
+fn observation_or_retake(reading: &Reading) -> Result<&ImageObservation, Option<Retake>> {
+    match reading {
+        Ok(observation) => Ok(observation),
+        Err(super::ReadFailure::Vision(VisionError::Undecodable)) => Err(Some(Retake::Undecodable)),
+        Err(super::ReadFailure::Vision(VisionError::TooSmall { .. })) => {
+            Err(Some(Retake::TooSmall))
+        }
+        Err(super::ReadFailure::Vision(VisionError::TooLarge { .. })) => {
+            Err(Some(Retake::TooManyPixels))
+        }
+        Err(_) => Err(None),
+    }
+}
+
 /// What the quick reading of a selfie means for the user: a retake whenever its face could
 /// not be compared (the same rules as the worker's check).
 pub fn selfie_feedback(reading: &Reading, limits: &SelfieLimits) -> Option<Retake> {
-    let observation = match reading {
+    let observation = match observation_or_retake(reading) {
         Ok(observation) => observation,
-        Err(super::ReadFailure::Vision(VisionError::Undecodable)) => {
-            return Some(Retake::Undecodable)
-        }
-        Err(super::ReadFailure::Vision(VisionError::TooSmall { .. })) => {
-            return Some(Retake::TooSmall)
-        }
-        Err(super::ReadFailure::Vision(VisionError::TooLarge { .. })) => {
-            return Some(Retake::TooManyPixels)
-        }
-        Err(_) => return None,
+        Err(retake) => return retake,
     };
     let faces = observation.faces.as_deref()?;
     match usable_face(faces, limits) {
@@ -147,19 +158,9 @@ pub fn feedback(
     limits: &FeedbackLimits,
     today: Date,
 ) -> Option<Retake> {
-    let observation = match reading {
+    let observation = match observation_or_retake(reading) {
         Ok(observation) => observation,
-        Err(super::ReadFailure::Vision(VisionError::Undecodable)) => {
-            return Some(Retake::Undecodable)
-        }
-        Err(super::ReadFailure::Vision(VisionError::TooSmall { .. })) => {
-            return Some(Retake::TooSmall)
-        }
-        Err(super::ReadFailure::Vision(VisionError::TooLarge { .. })) => {
-            return Some(Retake::TooManyPixels)
-        }
-        // Out of time, or the reader failed: let the worker decide.
-        Err(_) => return None,
+        Err(retake) => return retake,
     };
     let q = &observation.quality;
     let readable = observation

@@ -599,3 +599,34 @@ fn sections_an_earlier_failure_kept_from_running_say_so() {
         Some("selfie_unverified_other")
     );
 }
+
+#[test]
+fn a_selfie_upload_is_sent_back_for_what_the_user_can_fix() {
+    use crate::live::feedback::{selfie_feedback, Retake};
+    use crate::live::selfie::SelfieLimits;
+    use crate::observation::{Side, VisionError};
+    let limits = SelfieLimits::default();
+    let with_faces = |faces| {
+        Ok(ImageObservation {
+            quality: quality(),
+            barcode: None,
+            mrz: None,
+            text: None,
+            faces,
+        })
+    };
+    assert_eq!(
+        selfie_feedback(&with_faces(Some(vec![])), &limits),
+        Some(Retake::NoFace)
+    );
+    // Not looked at (no face reader): nothing to ask; the worker decides.
+    assert_eq!(selfie_feedback(&with_faces(None), &limits), None);
+    assert_eq!(
+        selfie_feedback(&Err(ReadFailure::Vision(VisionError::Undecodable)), &limits),
+        Some(Retake::Undecodable)
+    );
+    assert_eq!(selfie_feedback(&Err(ReadFailure::TimedOut), &limits), None);
+    let small = Retake::TooSmall.message(Side::Selfie, None);
+    assert!(small.contains("selfie"), "{small}");
+    assert!(!small.contains("document"), "{small}");
+}
