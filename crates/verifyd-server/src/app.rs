@@ -4,6 +4,7 @@
 
 use crate::auth::KeyRing;
 use crate::live_checks::{LiveChecks, LiveChecksConfig};
+use crate::pages::upload_gate::{UploadGate, UploadLimits};
 use crate::routes;
 use crate::webhooks::delivery::{DeliveryWorker, WebhookConfig};
 use crate::workers::Worker;
@@ -33,6 +34,8 @@ pub struct ServerConfig {
     pub webhooks: WebhookConfig,
     /// How live-mode submissions are checked.
     pub live_checks: LiveChecksConfig,
+    /// How the hosted page's image uploads are limited.
+    pub upload_limits: UploadLimits,
 }
 
 impl ServerConfig {
@@ -46,6 +49,7 @@ impl ServerConfig {
             job_lease: std::time::Duration::from_secs(60),
             webhooks: WebhookConfig::default(),
             live_checks: LiveChecksConfig::default(),
+            upload_limits: UploadLimits::default(),
         }
     }
 }
@@ -70,6 +74,7 @@ struct Inner {
     live_checks: LiveChecks,
     webhooks: WebhookConfig,
     job_lease_millis: i64,
+    upload_gate: UploadGate,
 }
 
 /// State shared by every handler and worker. Cheap to clone.
@@ -96,6 +101,11 @@ impl AppState {
     /// Live mode's checks (vision on a CPU pool, the live engine, the external verifier).
     pub fn live_checks(&self) -> &LiveChecks {
         &self.0.live_checks
+    }
+
+    /// The hosted page's limits on upload bodies.
+    pub fn upload_gate(&self) -> &UploadGate {
+        &self.0.upload_gate
     }
 
     pub fn test_engine(&self) -> &TestModeEngine {
@@ -164,6 +174,7 @@ impl AppState {
             live_checks,
             webhooks: config.webhooks.clone(),
             job_lease_millis: config.job_lease.as_millis().max(1) as i64,
+            upload_gate: UploadGate::new(config.upload_limits),
         })))
     }
 

@@ -7,6 +7,7 @@
 
 use crate::cpu_pool::{CpuPool, PoolError};
 use crate::external_verifier::{ExternalVerifier, ExternalVerifierConfig};
+use axum::body::Bytes;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -247,7 +248,7 @@ impl LiveChecks {
             .read(
                 &self.check_pool,
                 vision.clone(),
-                bytes,
+                Bytes::from(bytes),
                 wanted,
                 self.document_budget,
             )
@@ -259,7 +260,7 @@ impl LiveChecks {
         &self,
         pool: &CpuPool,
         vision: Arc<dyn Vision>,
-        bytes: Vec<u8>,
+        bytes: Bytes,
         wanted: Wanted,
         budget: Duration,
     ) -> Reading {
@@ -280,7 +281,7 @@ impl LiveChecks {
     /// should take the photo again. Out of time or failed: `None` (the worker decides).
     pub async fn upload_feedback(
         &self,
-        bytes: Vec<u8>,
+        bytes: Bytes,
         side: Side,
         document: Option<DocumentType>,
         today: Date,

@@ -15,6 +15,7 @@ use verifyd_core::keys::{
 use verifyd_core::{random_base62, Clock, SystemClock};
 use verifyd_server::external_verifier::ExternalVerifierConfig;
 use verifyd_server::live_checks::LiveChecksConfig;
+use verifyd_server::pages::upload_gate::UploadLimits;
 use verifyd_server::webhooks::delivery::{parse_schedule, WebhookConfig};
 use verifyd_server::{Application, ServerConfig};
 use verifyd_store::{hash_key, Store, StoreOptions, StoredKey, DEFAULT_DATABASE_URL};
@@ -82,6 +83,33 @@ struct WorkerArgs {
     /// Let live-mode webhooks go to private, loopback and link-local addresses.
     #[arg(long, env = "VERIFYD_WEBHOOK_ALLOW_PRIVATE")]
     webhook_allow_private: bool,
+}
+
+/// How the hosted page's image uploads are limited (for `serve`).
+#[derive(Args, Clone)]
+struct UploadArgs {
+    /// Image uploads read at once by this process (each holds up to 10 MB while it is
+    /// read and checked); more wait up to 15 seconds for a place, then are asked to try
+    /// again.
+    #[arg(long, env = "VERIFYD_MAX_CONCURRENT_UPLOADS", default_value_t = 4)]
+    max_concurrent_uploads: usize,
+    /// Seconds an upload may pause between two pieces of its body.
+    #[arg(long, env = "VERIFYD_UPLOAD_IDLE_TIMEOUT", default_value_t = 20)]
+    upload_idle_timeout: u64,
+    /// Seconds an upload's whole body may take to arrive.
+    #[arg(long, env = "VERIFYD_UPLOAD_TIMEOUT", default_value_t = 120)]
+    upload_timeout: u64,
+}
+
+impl UploadArgs {
+    fn limits(&self) -> UploadLimits {
+        UploadLimits {
+            concurrent: self.max_concurrent_uploads.max(1),
+            idle: std::time::Duration::from_secs(self.upload_idle_timeout.max(1)),
+            total: std::time::Duration::from_secs(self.upload_timeout.max(1)),
+            ..UploadLimits::default()
+        }
+    }
 }
 
 /// How live-mode submissions are checked (for `serve` with workers, and `worker`; `serve`
@@ -214,6 +242,8 @@ enum Command {
         #[arg(long)]
         no_worker: bool,
         #[command(flatten)]
+        uploads: UploadArgs,
+        #[command(flatten)]
         webhooks: WorkerArgs,
         #[command(flatten)]
         live: LiveCheckArgs,
@@ -342,6 +372,7 @@ async fn main() -> ExitCode {
             api_keys,
             no_migrate,
             no_worker,
+            uploads,
             webhooks,
             live,
         } => match (webhook_config(&webhooks), live.config()) {
@@ -351,8 +382,8 @@ async fn main() -> ExitCode {
                     listen,
                     public_url,
                     api_keys,
-                    no_migrate,
-                    no_worker,
+                    (no_migrate, no_worker),
+                    uploads.limits(),
                     (config, webhooks.job_lease, live),
                 )
                 .await
@@ -444,11 +475,12 @@ async fn serve(
     listen: String,
     public_url: Option<String>,
     api_keys: Vec<String>,
-    no_migrate: bool,
-    no_worker: bool,
+    (no_migrate, no_worker): (bool, bool),
+    upload_limits: UploadLimits,
     (webhooks, job_lease, live): (WebhookConfig, u64, LiveChecksConfig),
 ) -> Result<(), String> {
     let mut config = ServerConfig::new(listen, database.url.clone());
+    config.upload_limits = upload_limits;
     config.live_checks = live;
     config.database = database.options();
     config.webhooks = webhooks;

@@ -25,6 +25,7 @@ mod start;
 mod steps;
 mod templates;
 mod upload;
+pub mod upload_gate;
 
 use crate::app::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -143,6 +144,11 @@ pub enum PageError {
     },
     BadRequest,
     TooLarge,
+    /// Another upload of the session is in progress, or the server has no place for one
+    /// now. 503; nothing changed.
+    Busy,
+    /// The request's body stalled or took too long. 408; nothing changed.
+    Timeout,
     NotFound,
     Internal,
 }
@@ -249,6 +255,24 @@ impl IntoResponse for PageError {
                 "too-large",
                 "That file is too large",
                 &["Images can be up to 10 MB. Go back and choose a smaller image."],
+            ),
+            PageError::Busy => {
+                let mut response = simple(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "Please try again in a moment",
+                    &["Your photo could not be received just now, and nothing was changed. Go back and send it again in a moment."],
+                );
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+                response
+            }
+            PageError::Timeout => simple(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "The upload took too long",
+                &["Your photo did not arrive in time, and nothing was changed. Check your connection, go back and send it again."],
             ),
             PageError::NotFound => simple(
                 StatusCode::NOT_FOUND,

@@ -1,6 +1,12 @@
 //! `POST /verify/s/{session}/image/{slot}`: one document or selfie image, as a multipart
 //! form (`csrf_token`, `file`, and `capture_source=camera` when the page's camera took it).
 //!
+//! Nothing of the body is read until the session, this browser's binding cookie and its
+//! open attempt are checked, and no other upload of the session is arriving; the CSRF
+//! token (which must precede the file) is checked before the file is read, and the file
+//! is read only once a place among the process's uploads is held, within the idle and
+//! total limits (see `upload_gate`).
+//!
 //! The file is read under a 10 MB cap (the rest of an oversized body is drained, not kept),
 //! recognised by its bytes (see `images`), and stored as a File row of the session in the
 //! same transaction that points the attempt's submission at it. When the session requires
@@ -10,16 +16,20 @@
 //! unusable (no document, blurred, no face, several faces…) — at most [`MAX_RETAKES`]
 //! times per image and attempt. Image bytes are never logged.
 
-use super::flow::{attempt_mut, begin, render_step, Problem};
+use super::flow::{attempt_mut, begin, render_step, Problem, Visit};
 use super::images::{self, ImageError, ImageFormat, MAX_IMAGE_BYTES};
+use super::security::same_secret;
 use super::steps::{FlowPlan, Slot};
+use super::upload_gate::UploadGate;
 use super::{respond, valid_session_id, PageError};
 use crate::app::AppState;
+use axum::body::Bytes;
 use axum::extract::multipart::MultipartError;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use tokio::sync::OwnedSemaphorePermit;
 use verifyd_checks::observation::Side;
 use verifyd_core::random_base62;
 use verifyd_core::session::DocumentType;
@@ -33,6 +43,8 @@ struct UploadForm {
     from_camera: bool,
     file: Vec<u8>,
     file_too_large: bool,
+    /// The place this body holds among the process's uploads, kept while the bytes are.
+    place: Option<OwnedSemaphorePermit>,
 }
 
 /// Longest text field accepted in the upload form.
@@ -46,13 +58,64 @@ fn read_error(error: MultipartError) -> PageError {
     }
 }
 
-async fn read_form(mut multipart: Multipart) -> Result<UploadForm, PageError> {
+/// `future`'s result, unless it takes longer than `idle` or ends after `deadline`.
+async fn within<T>(
+    deadline: tokio::time::Instant,
+    idle: std::time::Duration,
+    future: impl std::future::Future<Output = Result<T, PageError>>,
+) -> Result<T, PageError> {
+    match tokio::time::timeout_at(deadline, tokio::time::timeout(idle, future)).await {
+        Ok(Ok(result)) => result,
+        _ => Err(PageError::Timeout),
+    }
+}
+
+/// What the form is checked against before its file is read.
+struct Expected<'a> {
+    csrf_token: &'a str,
+    test_mode: bool,
+}
+
+/// Reads the form. The CSRF token must come before the file (the page's forms put it
+/// first): the file is read only once the token is known to be right and a place among
+/// the process's uploads is held, each piece within the idle limit and the whole within
+/// the total one.
+async fn read_form(
+    mut multipart: Multipart,
+    expected: Expected<'_>,
+    gate: &UploadGate,
+) -> Result<UploadForm, PageError> {
+    let limits = gate.limits();
+    let deadline = tokio::time::Instant::now() + limits.total;
     let mut form = UploadForm::default();
-    while let Some(mut field) = multipart.next_field().await.map_err(read_error)? {
+    let mut file_seen = false;
+    while let Some(mut field) = within(deadline, limits.idle, async {
+        multipart.next_field().await.map_err(read_error)
+    })
+    .await?
+    {
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" {
+            let token_ok = form
+                .csrf_token
+                .as_deref()
+                .is_some_and(|token| same_secret(expected.csrf_token, token));
+            if !token_ok {
+                return Err(PageError::Csrf {
+                    test_mode: expected.test_mode,
+                });
+            }
+            if file_seen {
+                return Err(PageError::BadRequest);
+            }
+            file_seen = true;
+            form.place = Some(gate.body_place().await.ok_or(PageError::Busy)?);
             // Keep at most MAX_IMAGE_BYTES; drain the rest so the client gets our answer.
-            while let Some(chunk) = field.chunk().await.map_err(read_error)? {
+            while let Some(chunk) = within(deadline, limits.idle, async {
+                field.chunk().await.map_err(read_error)
+            })
+            .await?
+            {
                 if form.file_too_large || form.file.len() + chunk.len() > MAX_IMAGE_BYTES {
                     form.file_too_large = true;
                     form.file = Vec::new();
@@ -63,7 +126,11 @@ async fn read_form(mut multipart: Multipart) -> Result<UploadForm, PageError> {
             continue;
         }
         let mut text = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(read_error)? {
+        while let Some(chunk) = within(deadline, limits.idle, async {
+            field.chunk().await.map_err(read_error)
+        })
+        .await?
+        {
             if text.len() + chunk.len() > MAX_TEXT_FIELD {
                 return Err(PageError::BadRequest);
             }
@@ -136,13 +203,26 @@ pub async fn upload(
                 return Err(PageError::NotFound);
             }
             let slot = Slot::parse(&slot).ok_or(PageError::NotFound)?;
+            // Who is asking, before a byte of the body is read: a session whose open
+            // attempt is bound to this browser, with one upload at a time.
+            let visit = Visit::load(&app, &id, &headers).await?;
+            let (_, attempt) = visit.attempt(app.clock().now_millis())?;
+            let _uploading = app
+                .upload_gate()
+                .claim_session(&id)
+                .ok_or(PageError::Busy)?;
             let multipart = multipart.map_err(|_| PageError::BadRequest)?;
-            let form = read_form(multipart).await?;
+            let expected = Expected {
+                csrf_token: &attempt.csrf_token,
+                test_mode: !visit.session.livemode,
+            };
+            let form = read_form(multipart, expected, app.upload_gate()).await?;
+            let file = Bytes::from(form.file);
             // Checked before the write transaction so that it stays short.
             let verdict = if form.file_too_large {
                 Err(ImageError::TooLarge)
             } else {
-                images::validate(&form.file)
+                images::validate(&file)
             };
             let (mut tx, mut session, visit) =
                 begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
@@ -200,7 +280,7 @@ pub async fn upload(
                 tx.rollback().await?;
                 let retake = app
                     .live_checks()
-                    .upload_feedback(form.file.clone(), side, document, app.clock().today_utc())
+                    .upload_feedback(file.clone(), side, document, app.clock().today_utc())
                     .await;
                 let (again, mut current, _) =
                     begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
@@ -235,10 +315,10 @@ pub async fn upload(
                 created: app.clock().now_seconds(),
                 purpose: "identity_document".to_owned(),
                 file_type: format.file_type().to_owned(),
-                size: form.file.len() as i64,
+                size: file.len() as i64,
                 verification_session: session.id.as_str().to_owned(),
             };
-            tx.insert_file(&record, &form.file).await?;
+            tx.insert_file(&record, &file).await?;
             let attempt = attempt_mut(&mut session);
             let submission = &mut attempt.submission;
             let others_given = [Slot::Front, Slot::Back, Slot::Selfie]

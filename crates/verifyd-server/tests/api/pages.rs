@@ -1273,3 +1273,154 @@ async fn going_back_to_a_done_step_keeps_its_image_unless_replaced() {
     assert_eq!(image.header("content-type"), "image/png");
     assert_eq!(image.header("cross-origin-resource-policy"), "same-origin");
 }
+
+/// Starts an upload over a raw connection and stalls: the request head, the text fields,
+/// the start of a file part of a declared 9.9 MB body, then nothing more. Returns the
+/// status line of the answer, which must come while the body is still stalled (`None`
+/// when none came within `wait`).
+async fn stalled_upload(
+    base: &str,
+    path: &str,
+    cookie: Option<&str>,
+    csrf: &str,
+    wait: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let boundary = "----verifydstalledboundary";
+    let mut head_of_body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo\"\r\n\
+         Content-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    head_of_body.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    head_of_body.extend_from_slice(&vec![0u8; 64 * 1024]);
+    let declared = 9_900_000usize;
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {declared}\r\n"
+    );
+    if let Some(cookie) = cookie {
+        head.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.expect("head sent");
+    stream
+        .write_all(&head_of_body)
+        .await
+        .expect("body start sent");
+    let mut answer = vec![0u8; 512];
+    match tokio::time::timeout(wait, stream.read(&mut answer)).await {
+        Ok(Ok(n)) if n > 0 => String::from_utf8_lossy(&answer[..n])
+            .lines()
+            .next()
+            .map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// A session whose first step after consent is the passport's photo page.
+const PASSPORT_ONLY: (&str, &str) = ("options[document][allowed_types][]", "passport");
+
+const QUICK: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[tokio::test]
+async fn an_upload_is_refused_before_its_body_is_read_without_a_bound_browser_or_csrf_token() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[PASSPORT_ONLY]).await;
+    let id = id_of(&session);
+    let (browser, first) = consented(&app, &session).await;
+    let path = format!("/verify/s/{id}/image/front");
+    // No binding cookie: the link's session exists, but this is not its browser.
+    let status = stalled_upload(&app.base, &path, None, "anything", QUICK).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 410 Gone"));
+    // A session that does not exist.
+    let unknown = "/verify/s/vs_1NotAnExistingSessionAtAll0/image/front";
+    let status = stalled_upload(&app.base, unknown, None, "anything", QUICK).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 410 Gone"));
+    // The bound browser with a wrong CSRF token: refused when the file part starts.
+    let cookie = browser.cookie_header();
+    let status = stalled_upload(&app.base, &path, Some(&cookie), "wrong", QUICK).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 403 Forbidden"));
+    // Nothing changed: the step still asks for the front, with the same token.
+    let mut browser = browser;
+    let page = browser.get(&format!("/verify/s/{id}")).await;
+    assert!(page.has_testid("upload-front"));
+    assert_eq!(page.csrf(), first.csrf());
+}
+
+#[tokio::test]
+async fn a_stalled_upload_times_out_and_holds_its_session_and_place_only_until_then() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_configured(
+        dir,
+        Options { run_workers: false },
+        verifyd_core::clock::ManualClock::starting_now(),
+        |config| {
+            config.upload_limits.concurrent = 1;
+            config.upload_limits.wait = std::time::Duration::from_millis(300);
+            config.upload_limits.idle = std::time::Duration::from_secs(2);
+        },
+    )
+    .await;
+    let first_session = create(&app, SK_TEST, &[PASSPORT_ONLY]).await;
+    let second_session = create(&app, SK_TEST, &[PASSPORT_ONLY]).await;
+    let (mut first, first_page) = consented(&app, &first_session).await;
+    let (mut second, second_page) = consented(&app, &second_session).await;
+    let first_path = format!("/verify/s/{}/image/front", id_of(&first_session));
+    let second_path = format!("/verify/s/{}/image/front", id_of(&second_session));
+    let (cookie, csrf) = (first.cookie_header(), first_page.csrf());
+
+    let stalled = {
+        let (base, path, cookie, csrf) = (
+            app.base.clone(),
+            first_path.clone(),
+            cookie.clone(),
+            csrf.clone(),
+        );
+        tokio::spawn(async move { stalled_upload(&base, &path, Some(&cookie), &csrf, QUICK).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // While it stalls: the same session cannot upload again, and the only place is taken.
+    let again = first
+        .upload(&first_path, &[("csrf_token", &csrf)], Some(&tiny_jpeg()))
+        .await;
+    again.assert_status(503);
+    assert!(again.has_testid("busy"));
+    assert_eq!(again.header("retry-after"), "5");
+    let other = second
+        .upload(
+            &second_path,
+            &[("csrf_token", &second_page.csrf())],
+            Some(&tiny_jpeg()),
+        )
+        .await;
+    other.assert_status(503);
+    // The stalled body is cut off after the idle limit...
+    let status = stalled.await.unwrap();
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 408 Request Timeout"));
+    // ...and both the session and the place are free again.
+    let ok = second
+        .upload(
+            &second_path,
+            &[("csrf_token", &second_page.csrf())],
+            Some(&tiny_jpeg()),
+        )
+        .await;
+    ok.assert_status(303);
+    let ok = first
+        .upload(&first_path, &[("csrf_token", &csrf)], Some(&tiny_jpeg()))
+        .await;
+    ok.assert_status(303);
+    // Stored: both sessions are now on their review step.
+    let review = first
+        .get(&format!("/verify/s/{}", id_of(&first_session)))
+        .await;
+    assert!(review.has_testid("submit"), "the front was stored");
+    let review = second
+        .get(&format!("/verify/s/{}", id_of(&second_session)))
+        .await;
+    assert!(review.has_testid("submit"), "the front was stored");
+    assert_eq!(app.state.upload_gate().free_places(), 1);
+}
