@@ -93,7 +93,7 @@ pub fn compare(printed: Option<&[TextLine]>, data: &DocumentData) -> FrontVerdic
         note(Field::DateOfBirth, date_found(&tokens, dob, us));
     }
     if let Some(number) = &data.number {
-        note(Field::Number, number_found(&lines, number));
+        note(Field::Number, number_found(&lines, number, data.source));
     }
 
     if missing.is_empty() {
@@ -261,19 +261,33 @@ fn name_found(lines: &[Vec<String>], name: &str) -> bool {
 }
 
 /// Whether the document number appears in a line, ignoring spaces and punctuation inside
-/// it (numbers are often printed in groups).
-fn number_found(lines: &[&TextLine], number: &str) -> bool {
+/// it (numbers are often printed in groups). With a machine-readable zone as the source,
+/// the number must also end where a word ends: a piece of the zone itself that the text
+/// recogniser read as a separate line (`ZZ01Z4T663NLD4406183…`, the number run into its
+/// check digit) repeats the machine's number, not the printed one, and must not vouch
+/// for a front that prints another.
+fn number_found(lines: &[&TextLine], number: &str, source: MachineSource) -> bool {
     let wanted: String = tokens(number).concat().chars().map(number_class).collect();
     if wanted.is_empty() {
         return false;
     }
     lines.iter().any(|line| {
-        let compact: String = tokens(&line.text)
-            .concat()
-            .chars()
-            .map(number_class)
+        let words: Vec<String> = tokens(&line.text)
+            .into_iter()
+            .map(|w| w.chars().map(number_class).collect())
             .collect();
-        compact.contains(&wanted)
+        let compact = words.concat();
+        // Offsets in `compact` where a word ends.
+        let ends: Vec<usize> = words
+            .iter()
+            .scan(0, |at, w| {
+                *at += w.len();
+                Some(*at)
+            })
+            .collect();
+        compact
+            .match_indices(&wanted)
+            .any(|(at, _)| source == MachineSource::Barcode || ends.contains(&(at + wanted.len())))
     })
 }
 
@@ -459,6 +473,43 @@ mod tests {
         assert_eq!(compare(Some(&printed), &data()), FrontVerdict::Agrees);
         let ocr_noise = front(&["DLN DI234S67", "VAN DER BERG", "JANE", "DOB O1/07/199O"]);
         assert_eq!(compare(Some(&ocr_noise), &data()), FrontVerdict::Agrees);
+    }
+
+    #[test]
+    fn a_piece_of_the_mrz_read_as_a_line_does_not_vouch_for_the_printed_number() {
+        let mut mrz = data();
+        mrz.source = MachineSource::Mrz(crate::mrz::MrzFormat::Td3);
+        mrz.issuing_country = Some("NL".into());
+        // The front prints another number; the recogniser also read part of the zone's
+        // second line, where the machine's number runs into its check digit.
+        let tampered = front(&[
+            "DLN D1234568",
+            "VAN DER BERG",
+            "JANE",
+            "DOB 07 JAN 1990",
+            "D12345673NLD9001071F3008148",
+        ]);
+        assert_eq!(
+            compare(Some(&tampered), &mrz),
+            FrontVerdict::Disagrees(vec![Field::Number])
+        );
+        // The printed number on its own, or run into the label before it, still matches.
+        for printed in [
+            "Document No. D1234567",
+            "4dDLND1234567",
+            "D123 4567 Passport No",
+        ] {
+            let genuine = front(&["VAN DER BERG", "JANE", "DOB 07 JAN 1990", printed]);
+            assert_eq!(
+                compare(Some(&genuine), &mrz),
+                FrontVerdict::Agrees,
+                "{printed}"
+            );
+        }
+        // A barcode is not printed on the front, so no such piece exists: a number run
+        // into the text after it still counts there.
+        let run_on = front(&["D1234567DOB 01/07/1990", "VAN DER BERG", "JANE"]);
+        assert_eq!(compare(Some(&run_on), &data()), FrontVerdict::Agrees);
     }
 
     #[test]
