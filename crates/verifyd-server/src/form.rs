@@ -4,6 +4,7 @@
 //! knows nothing of any endpoint; `params` gives the tree meaning.
 
 use crate::error::ApiError;
+use std::collections::HashMap;
 
 /// A decoded parameter: a string, a hash (keys in arrival order) or an array (`[]`).
 /// Indexed arrays (`a[0]=x`) arrive as hashes with numeric keys; the validator reads them
@@ -79,7 +80,19 @@ pub fn decode_pairs(raw: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
         if key.is_empty() {
             continue;
         }
-        pairs.push((key, decode_component(value)?));
+        if key.contains('\0') {
+            return Err(malformed());
+        }
+        let value = decode_component(value)?;
+        if value.contains('\0') {
+            // No stored text may hold a NUL (PostgreSQL refuses it): refused here, on
+            // every backend alike, naming the parameter.
+            return Err(ApiError::invalid(format!(
+                "Invalid string: the value of {key} contains a NUL character (%00), which is not allowed."
+            ))
+            .with_param(key));
+        }
+        pairs.push((key, value));
     }
     Ok(pairs)
 }
@@ -147,45 +160,73 @@ fn conflict(segments: &[Segment], depth: usize) -> ApiError {
     .with_param(param)
 }
 
-fn empty_like(next: &Segment) -> Node {
+/// The tree while it is built: each hash also indexes its keys, so that inserting n
+/// names costs O(n), not O(n²) (a body of a few hundred thousand distinct names must not
+/// cost the server minutes of CPU).
+enum Tree {
+    Value(String),
+    Map(Vec<(String, Tree)>, HashMap<String, usize>),
+    List(Vec<Tree>),
+}
+
+impl Tree {
+    fn into_node(self) -> Node {
+        match self {
+            Tree::Value(v) => Node::Value(v),
+            Tree::Map(entries, _) => Node::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_node()))
+                    .collect(),
+            ),
+            Tree::List(items) => Node::List(items.into_iter().map(Tree::into_node).collect()),
+        }
+    }
+}
+
+fn empty_like(next: &Segment) -> Tree {
     match next {
-        Segment::Key(_) => Node::Map(Vec::new()),
-        Segment::Push => Node::List(Vec::new()),
+        Segment::Key(_) => Tree::Map(Vec::new(), HashMap::new()),
+        Segment::Push => Tree::List(Vec::new()),
     }
 }
 
 fn insert(
-    node: &mut Node,
+    node: &mut Tree,
     segments: &[Segment],
     depth: usize,
     value: String,
 ) -> Result<(), ApiError> {
     let last = depth + 1 == segments.len();
     match (&segments[depth], node) {
-        (Segment::Key(key), Node::Map(entries)) => {
-            let position = entries.iter().position(|(k, _)| k == key);
+        (Segment::Key(key), Tree::Map(entries, index)) => {
+            let position = index.get(key.as_str()).copied();
             if last {
                 match position {
-                    Some(i) if matches!(entries[i].1, Node::Value(_)) => {
-                        entries[i].1 = Node::Value(value)
+                    Some(i) if matches!(entries[i].1, Tree::Value(_)) => {
+                        entries[i].1 = Tree::Value(value)
                     }
                     Some(_) => return Err(conflict(segments, depth)),
-                    None => entries.push((key.clone(), Node::Value(value))),
+                    None => {
+                        index.insert(key.clone(), entries.len());
+                        entries.push((key.clone(), Tree::Value(value)));
+                    }
                 }
                 return Ok(());
             }
             let i = match position {
                 Some(i) => i,
                 None => {
+                    index.insert(key.clone(), entries.len());
                     entries.push((key.clone(), empty_like(&segments[depth + 1])));
                     entries.len() - 1
                 }
             };
             insert(&mut entries[i].1, segments, depth + 1, value)
         }
-        (Segment::Push, Node::List(items)) => {
+        (Segment::Push, Tree::List(items)) => {
             if last {
-                items.push(Node::Value(value));
+                items.push(Tree::Value(value));
                 return Ok(());
             }
             items.push(empty_like(&segments[depth + 1]));
@@ -202,7 +243,7 @@ pub const MAX_DEPTH: usize = 32;
 
 /// Builds the parameter tree (a root hash) from decoded pairs.
 pub fn build_tree(pairs: &[(String, String)]) -> Result<Node, ApiError> {
-    let mut root = Node::Map(Vec::new());
+    let mut root = Tree::Map(Vec::new(), HashMap::new());
     for (key, value) in pairs {
         let segments = split_key(key);
         if segments.len() > MAX_DEPTH {
@@ -217,7 +258,7 @@ pub fn build_tree(pairs: &[(String, String)]) -> Result<Node, ApiError> {
         }
         insert(&mut root, &segments, 0, value.clone())?;
     }
-    Ok(root)
+    Ok(root.into_node())
 }
 
 /// Decodes raw form bytes straight into a tree.
@@ -281,10 +322,34 @@ mod tests {
     }
 
     #[test]
+    fn a_nul_character_is_refused_naming_the_parameter() {
+        let err = parse(b"type=document&metadata[k]=a%00b").unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("metadata[k]"));
+        assert!(parse(b"meta%00data=x").is_err());
+    }
+
+    #[test]
     fn malformed_escapes_and_bad_utf8_are_refused() {
         assert!(parse(b"a=%zz").is_err());
         assert!(parse(b"a=%4").is_err());
         assert!(parse(b"a=%ff").is_err());
+    }
+
+    #[test]
+    fn many_distinct_names_keep_their_order_and_last_values() {
+        let mut raw = String::new();
+        for i in 0..50_000 {
+            raw.push_str(&format!("metadata[k{i}]=v{i}&"));
+        }
+        raw.push_str("metadata[k7]=again");
+        let tree = parse(raw.as_bytes()).unwrap();
+        let Some(Node::Map(entries)) = tree.get("metadata") else {
+            panic!("metadata is a hash")
+        };
+        assert_eq!(entries.len(), 50_000);
+        assert_eq!(entries[0].0, "k0");
+        assert_eq!(entries[49_999].0, "k49999");
+        assert_eq!(entries[7].1, v("again"));
     }
 
     #[test]

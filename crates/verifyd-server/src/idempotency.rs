@@ -41,6 +41,13 @@ pub async fn begin(app: &AppState, req: &ApiRequest, caller: &Caller) -> ApiResu
     if req.method != Method::POST {
         return Ok(Begin::Proceed(None));
     }
+    if req.header_is_not_ascii("idempotency-key") {
+        // Never ignored: the same request sent twice would otherwise be done twice.
+        return Err(ApiError::invalid(
+            "Idempotency-Key must contain only printable ASCII characters.",
+        )
+        .with_type(ErrorType::IdempotencyError));
+    }
     let Some(key) = req.header("idempotency-key").map(str::to_owned) else {
         return Ok(Begin::Proceed(None));
     };

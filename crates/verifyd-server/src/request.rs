@@ -181,4 +181,10 @@ impl ApiRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// Whether the header was sent with bytes other than visible ASCII (which `header`
+    /// does not return).
+    pub fn header_is_not_ascii(&self, name: &str) -> bool {
+        self.headers.get(name).is_some_and(|v| v.to_str().is_err())
+    }
 }

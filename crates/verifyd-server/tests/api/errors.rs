@@ -210,6 +210,26 @@ async fn malformed_bodies_are_400_and_oversized_bodies_413() {
         .post_raw(SK_TEST, SESSIONS, "type=document&type[x]=1".into(), None)
         .await;
     reply.assert_error(400, Some("type"));
+    // A NUL anywhere: refused by name on both backends (PostgreSQL cannot store it).
+    for (body, param) in [
+        ("type=document&metadata[a]=x%00y", Some("metadata[a]")),
+        (
+            "type=document&client_reference_id=%00",
+            Some("client_reference_id"),
+        ),
+        (
+            "type=document&provided_details[email]=a%00@example.com",
+            Some("provided_details[email]"),
+        ),
+        ("type=document&meta%00data[a]=1", None),
+    ] {
+        let reply = app.post_raw(SK_TEST, SESSIONS, body.into(), None).await;
+        reply.assert_error(400, param);
+    }
+    let reply = app
+        .get(SK_TEST, SESSIONS, &[("ending_before", "vs_\u{0}")])
+        .await;
+    reply.assert_error(400, Some("ending_before"));
     let json_body = app
         .send(
             app.client

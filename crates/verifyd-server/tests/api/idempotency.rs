@@ -158,3 +158,25 @@ async fn get_requests_ignore_idempotency_keys() {
         assert!(reply.header("idempotent-replayed").is_none());
     }
 }
+
+#[tokio::test]
+async fn a_key_that_is_not_ascii_is_refused_never_ignored() {
+    let app = TestApp::spawn().await;
+    for _ in 0..2 {
+        let request = app
+            .client
+            .post(format!("{}{SESSIONS}", app.base))
+            .bearer_auth(SK_TEST)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header(
+                "Idempotency-Key",
+                reqwest::header::HeaderValue::from_bytes("clé-1".as_bytes()).unwrap(),
+            )
+            .body("type=document");
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, 400, "{}", reply.body);
+        assert_eq!(reply.body["error"]["type"], "idempotency_error");
+        assert!(reply.header("request-id").is_some());
+    }
+    assert_eq!(count(&app, SK_TEST).await, 0, "nothing was created");
+}
