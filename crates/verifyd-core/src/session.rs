@@ -537,6 +537,33 @@ pub struct VerificationSession {
     /// The submission being processed (only while `processing`).
     #[serde(default)]
     pub submitted: Option<Submission>,
+    /// The browser whose attempt made the last submission, until another attempt opens:
+    /// a second post of that attempt's final form (a double click) lands on the page the
+    /// first one reached instead of an "expired link".
+    #[serde(default)]
+    pub submitted_by: Option<SubmittedBy>,
+}
+
+/// Which browser (and through which channel) made a session's last submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedBy {
+    pub channel: Channel,
+    /// SHA-256 (hex) of that browser's binding cookie.
+    pub binding_hash: String,
+}
+
+impl SubmittedBy {
+    /// Whether the browser whose binding cookie hashes to `binding_hash` is this one
+    /// (compared in constant time).
+    pub fn is(&self, binding_hash: &str) -> bool {
+        self.binding_hash.len() == binding_hash.len()
+            && self
+                .binding_hash
+                .bytes()
+                .zip(binding_hash.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
 }
 
 fn apply_document_change(options: &mut SessionOptions, change: &DocumentOptionsChange) {
@@ -583,6 +610,7 @@ impl VerificationSession {
             secrets: Some(secrets),
             attempt: None,
             submitted: None,
+            submitted_by: None,
         })
     }
 
@@ -651,6 +679,7 @@ impl VerificationSession {
         self.secrets = None;
         self.attempt = None;
         self.submitted = None;
+        self.submitted_by = None;
         self.metadata.clear();
         if let Some(outputs) = &mut self.verified_outputs {
             outputs.redact();
@@ -695,6 +724,7 @@ impl VerificationSession {
             return Err(AccessError::Expired);
         }
         secrets.url_used = true;
+        self.submitted_by = None;
         self.attempt = Some(Attempt {
             channel: Channel::Link,
             binding_hash,
@@ -721,6 +751,7 @@ impl VerificationSession {
             return Err(AccessError::Expired);
         }
         secrets.client_secret_used = true;
+        self.submitted_by = None;
         self.attempt = Some(Attempt {
             channel: Channel::Modal,
             binding_hash,
@@ -790,7 +821,10 @@ impl VerificationSession {
         }
         self.status = SessionStatus::Processing;
         self.secrets = None;
-        self.attempt = None;
+        self.submitted_by = self.attempt.take().map(|attempt| SubmittedBy {
+            channel: attempt.channel,
+            binding_hash: attempt.binding_hash,
+        });
         self.submitted = Some(submission);
         Ok(())
     }

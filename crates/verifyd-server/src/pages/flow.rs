@@ -960,7 +960,13 @@ pub async fn submit(
         async {
             let form = form_fields(form)?;
             let (mut tx, mut session, visit) =
-                begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+                match begin(&app, &id, &headers, form.csrf_token.as_deref()).await {
+                    Ok(opened) => opened,
+                    Err(error @ PageError::Expired(_)) => {
+                        return already_submitted(&app, &id, &headers).await?.ok_or(error)
+                    }
+                    Err(error) => return Err(error),
+                };
             let plan = FlowPlan::for_session(&session);
             let attempt = attempt_mut(&mut session).clone();
             let missing = plan
@@ -988,6 +994,23 @@ pub async fn submit(
         }
         .await,
     )
+}
+
+/// A second post of the final form from the browser that just submitted (a double click,
+/// a resent form): the page the first post reached, not an "expired link". Nothing
+/// changes, and the page says nothing but that the submission was made.
+async fn already_submitted(
+    app: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Option<Response>, PageError> {
+    let visit = Visit::load(app, id, headers).await?;
+    let (Some(hash), Some(by)) = (&visit.binding_hash, &visit.session.submitted_by) else {
+        return Ok(None);
+    };
+    Ok(by
+        .is(hash)
+        .then(|| finish(app, &visit.session, by.channel, End::Submitted)))
 }
 
 /// `POST …/camera-unavailable`: the end user has no usable camera. The attempt ends and

@@ -1424,3 +1424,44 @@ async fn a_stalled_upload_times_out_and_holds_its_session_and_place_only_until_t
     assert!(review.has_testid("submit"), "the front was stored");
     assert_eq!(app.state.upload_gate().free_places(), 1);
 }
+
+#[tokio::test]
+async fn a_second_post_of_the_final_form_lands_where_the_first_did() {
+    let app = spawn().await;
+    let session = create(
+        &app,
+        SK_TEST,
+        &[("options[document][require_matching_selfie]", "true")],
+    )
+    .await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    upload_documents(&mut browser, &id, &first, false).await;
+    let csrf = first.csrf();
+    // A double click: the second post leaves before the first answer (which clears the
+    // binding cookie) arrives, so it carries the same cookie and token.
+    let cookies_before = browser.cookies.clone();
+    let path = format!("/verify/s/{id}/submit");
+    let submitted = browser.post(&path, &[("csrf_token", &csrf)]).await;
+    submitted.assert_status(303);
+    let landing = format!("/verify/s/{id}/end/submitted?via=link");
+    assert_eq!(submitted.location(), landing);
+    browser.cookies = cookies_before.clone();
+    let again = browser.post(&path, &[("csrf_token", &csrf)]).await;
+    again.assert_status(303);
+    assert_eq!(again.location(), landing);
+    assert_eq!(retrieve(&app, SK_TEST, &id).await["status"], "processing");
+    // Only the final form, and only for the browser that submitted.
+    browser.cookies = cookies_before;
+    let consent = browser
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", &csrf), ("decision", "accept")],
+        )
+        .await;
+    consent.assert_status(410);
+    let mut stranger = Browser::new(&app);
+    let refused = stranger.post(&path, &[("csrf_token", &csrf)]).await;
+    refused.assert_status(410);
+    assert!(refused.has_testid("expired"));
+}
