@@ -1,5 +1,6 @@
 //! File objects (`file_…`): uploaded document and selfie images, stored in the database
-//! with the session they belong to. Redaction deletes their contents.
+//! with the session they belong to. Redaction deletes their contents, and so does replacing
+//! an upload.
 
 use crate::db::sql;
 use crate::{Result, Store, Tx};
@@ -65,6 +66,26 @@ impl Tx {
         .execute(self.conn())
         .await?;
         Ok(())
+    }
+
+    /// Erases the contents of one file of a session (an upload the end user replaced): the
+    /// File object stays, its bytes are gone. Returns whether there were any.
+    pub async fn erase_file_contents(
+        &mut self,
+        livemode: bool,
+        session_id: &str,
+        id: &str,
+    ) -> Result<bool> {
+        let done = sql(
+            "UPDATE files SET contents = NULL WHERE livemode = ? AND verification_session = ? \
+             AND id = ? AND contents IS NOT NULL",
+        )
+        .bind(livemode)
+        .bind(session_id)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(done > 0)
     }
 
     /// Erases the contents of every file of a session (redaction). Returns how many.

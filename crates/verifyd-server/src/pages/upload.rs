@@ -9,7 +9,8 @@
 //!
 //! The file is read under a 10 MB cap (the rest of an oversized body is drained, not kept),
 //! recognised by its bytes (see `images`), and stored as a File row of the session in the
-//! same transaction that points the attempt's submission at it. When the session requires
+//! same transaction that points the attempt's submission at it (and erases the bytes of
+//! the image it replaces). When the session requires
 //! live capture, files without the camera marker are refused. In live mode a document
 //! photo or a selfie is first read quickly (off the async runtime, within the upload
 //! budget) and the user is asked for a retake, with the reason, when it is clearly
@@ -328,7 +329,12 @@ pub async fn upload(
             // Live capture holds only if every image of the submission came from the camera.
             submission.live_capture =
                 form.from_camera && (!others_given || submission.live_capture);
-            *slot.file_mut(submission) = Some(record.id);
+            // A replaced image of this attempt is referenced by nothing: its bytes go now,
+            // not at redaction.
+            if let Some(replaced) = slot.file_mut(submission).replace(record.id) {
+                tx.erase_file_contents(session.livemode, session.id.as_str(), &replaced)
+                    .await?;
+            }
             tx.update_session(&session).await?;
             tx.commit().await?;
             Ok(Redirect::to(&format!("/verify/s/{id}")).into_response())

@@ -1272,6 +1272,31 @@ async fn going_back_to_a_done_step_keeps_its_image_unless_replaced() {
     let image = browser.get(&format!("/verify/s/{id}/image/front")).await;
     assert_eq!(image.header("content-type"), "image/png");
     assert_eq!(image.header("cross-origin-resource-policy"), "same-origin");
+    // Replacing it erases the first image's bytes at once; the new one is kept.
+    let front_file = |session: verifyd_core::session::VerificationSession| {
+        session
+            .attempt
+            .and_then(|a| a.submission.document_front)
+            .expect("a front was uploaded")
+    };
+    let store = app.state.store();
+    let first_file = front_file(store.session_any_mode(&id).await.unwrap().unwrap());
+    browser
+        .upload(&front, &[("csrf_token", &csrf)], Some(&tiny_jpeg()))
+        .await
+        .assert_status(303);
+    let second_file = front_file(store.session_any_mode(&id).await.unwrap().unwrap());
+    assert_ne!(first_file, second_file);
+    let (_, replaced) = store
+        .file(false, &first_file)
+        .await
+        .unwrap()
+        .expect("row kept");
+    assert_eq!(replaced, None, "the replaced image's bytes are erased");
+    let (_, kept) = store.file(false, &second_file).await.unwrap().unwrap();
+    assert_eq!(kept, Some(tiny_jpeg()));
+    let image = browser.get(&format!("/verify/s/{id}/image/front")).await;
+    assert_eq!(image.header("content-type"), "image/jpeg");
 }
 
 /// Starts an upload over a raw connection and stalls: the request head, the text fields,
