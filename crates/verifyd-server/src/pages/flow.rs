@@ -918,7 +918,13 @@ pub async fn test_outcome(
         async {
             let form = form_fields(form)?;
             let (mut tx, mut session, _) =
-                begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+                match begin(&app, &id, &headers, form.csrf_token.as_deref()).await {
+                    Ok(opened) => opened,
+                    Err(error @ PageError::Expired(_)) => {
+                        return already_submitted(&app, &id, &headers).await?.ok_or(error)
+                    }
+                    Err(error) => return Err(error),
+                };
             if session.livemode {
                 return Err(PageError::BadRequest);
             }

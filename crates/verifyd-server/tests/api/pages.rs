@@ -713,6 +713,7 @@ async fn a_test_outcome_submits_at_once_and_processing_verifies_with_a_report() 
     let (mut browser, step) = consented(&app, &session).await;
     assert!(step.has_testid("test-outcome-verified"));
     assert!(step.has_testid("test-outcome-verified_delayed"));
+    let cookies_before = browser.cookies.clone();
     let submitted = browser
         .post(
             &format!("/verify/s/{id}/test-outcome"),
@@ -723,6 +724,16 @@ async fn a_test_outcome_submits_at_once_and_processing_verifies_with_a_report() 
         submitted.location(),
         format!("/verify/s/{id}/end/submitted?via=link")
     );
+    // A double click on the outcome lands on the same page, and changes nothing.
+    let mut again = Browser::new(&app);
+    again.cookies = cookies_before;
+    let second = again
+        .post(
+            &format!("/verify/s/{id}/test-outcome"),
+            &[("csrf_token", &step.csrf()), ("outcome", "verified")],
+        )
+        .await;
+    assert_eq!(second.location(), submitted.location());
     let end = browser.follow(&submitted).await;
     assert!(end.has_testid("submitted"));
     assert_eq!(retrieve(&app, SK_TEST, &id).await["status"], "processing");
