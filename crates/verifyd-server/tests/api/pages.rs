@@ -1396,7 +1396,7 @@ async fn a_stalled_upload_times_out_and_holds_its_session_and_place_only_until_t
         |config| {
             config.upload_limits.concurrent = 1;
             config.upload_limits.wait = std::time::Duration::from_millis(300);
-            config.upload_limits.idle = std::time::Duration::from_secs(2);
+            config.upload_limits.idle = std::time::Duration::from_secs(5);
         },
     )
     .await;
@@ -1417,7 +1417,15 @@ async fn a_stalled_upload_times_out_and_holds_its_session_and_place_only_until_t
         );
         tokio::spawn(async move { stalled_upload(&base, &path, Some(&cookie), &csrf, QUICK).await })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Wait until the stalled upload holds the only place (its body is being read).
+    let waiting_since = std::time::Instant::now();
+    while app.state.upload_gate().free_places() > 0 {
+        assert!(
+            waiting_since.elapsed() < QUICK,
+            "the stalled upload never got a place"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     // While it stalls: the same session cannot upload again, and the only place is taken.
     let again = first
         .upload(&first_path, &[("csrf_token", &csrf)], Some(&tiny_jpeg()))
