@@ -556,14 +556,17 @@ impl SubmittedBy {
     /// Whether the browser whose binding cookie hashes to `binding_hash` is this one
     /// (compared in constant time).
     pub fn is(&self, binding_hash: &str) -> bool {
-        self.binding_hash.len() == binding_hash.len()
-            && self
-                .binding_hash
-                .bytes()
-                .zip(binding_hash.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        same_binding(&self.binding_hash, binding_hash)
     }
+}
+
+/// Whether two binding-cookie hashes are equal, compared in constant time.
+fn same_binding(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn apply_document_change(options: &mut SessionOptions, change: &DocumentOptionsChange) {
@@ -778,13 +781,7 @@ impl VerificationSession {
             Channel::Link => URL_TTL_MILLIS,
             Channel::Modal => CLIENT_SECRET_TTL_MILLIS,
         };
-        let same_browser: bool = attempt.binding_hash.len() == binding_hash.len()
-            && attempt
-                .binding_hash
-                .bytes()
-                .zip(binding_hash.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
+        let same_browser = same_binding(&attempt.binding_hash, binding_hash);
         if !same_browser || now_millis >= attempt.started_at + ttl {
             return Err(AccessError::Expired);
         }

@@ -49,10 +49,17 @@ pub struct SessionUpload {
 
 impl Drop for SessionUpload {
     fn drop(&mut self) {
-        if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.remove(&self.id);
-        }
+        lock(&self.sessions).remove(&self.id);
     }
+}
+
+/// The set of sessions uploading now. A panic elsewhere while it was held cannot leave it
+/// half-changed (one insert or remove), so a poisoned lock is used as it is rather than
+/// turning every later upload away.
+fn lock(sessions: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    sessions
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl UploadGate {
@@ -70,8 +77,7 @@ impl UploadGate {
 
     /// The session's upload slot, unless another upload of the session is in progress.
     pub fn claim_session(&self, id: &str) -> Option<SessionUpload> {
-        let mut sessions = self.sessions.lock().ok()?;
-        if !sessions.insert(id.to_owned()) {
+        if !lock(&self.sessions).insert(id.to_owned()) {
             return None;
         }
         Some(SessionUpload {
