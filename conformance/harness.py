@@ -373,6 +373,12 @@ class VerifydServer:
         env = dict(os.environ)
         env["VERIFYD_API_KEYS"] = ",".join(ALL_KEYS)
         env["RUST_LOG"] = "warn"
+        # The master key that seals personal data: a file beside the server's state (the
+        # PostgreSQL runs need one named; SQLite's default would sit beside the database).
+        env["VERIFYD_MASTER_KEY_FILE"] = str(self.tmpdir / "master.key")
+        # Live keys' default rate limit (100/s) could cut into a fast test; the limiter has
+        # tests of its own.
+        env["VERIFYD_RATE_LIMIT_LIVE"] = "0"
         return env
 
     def start(self, timeout: float = 30.0) -> "VerifydServer":

@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub live_checks: LiveChecksConfig,
     /// How the hosted page's image uploads are limited.
     pub upload_limits: UploadLimits,
+    /// Requests per second per API key, per mode.
+    pub rate_limits: crate::rate_limit::RateLimits,
 }
 
 impl ServerConfig {
@@ -50,6 +52,7 @@ impl ServerConfig {
             webhooks: WebhookConfig::default(),
             live_checks: LiveChecksConfig::default(),
             upload_limits: UploadLimits::default(),
+            rate_limits: crate::rate_limit::RateLimits::default(),
         }
     }
 }
@@ -75,6 +78,7 @@ struct Inner {
     webhooks: WebhookConfig,
     job_lease_millis: i64,
     upload_gate: UploadGate,
+    rate_limiter: crate::rate_limit::RateLimiter,
 }
 
 /// State shared by every handler and worker. Cheap to clone.
@@ -106,6 +110,10 @@ impl AppState {
     /// The hosted page's limits on upload bodies.
     pub fn upload_gate(&self) -> &UploadGate {
         &self.0.upload_gate
+    }
+
+    pub fn rate_limiter(&self) -> &crate::rate_limit::RateLimiter {
+        &self.0.rate_limiter
     }
 
     pub fn test_engine(&self) -> &TestModeEngine {
@@ -175,6 +183,7 @@ impl AppState {
             webhooks: config.webhooks.clone(),
             job_lease_millis: config.job_lease.as_millis().max(1) as i64,
             upload_gate: UploadGate::new(config.upload_limits),
+            rate_limiter: crate::rate_limit::RateLimiter::new(config.rate_limits),
         })))
     }
 

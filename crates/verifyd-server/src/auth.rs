@@ -40,6 +40,24 @@ impl Caller {
         ))
     }
 
+    /// Whether the key may see the credentials handed to end users (`client_secret`, `url`):
+    /// only keys that may write sessions. A read-only key sees them as null and never
+    /// causes new ones to be minted (a write).
+    pub fn may_see_end_user_credentials(&self) -> bool {
+        self.permissions.contains(&Permission::SessionsWrite)
+    }
+
+    /// Blanks the end user's credentials in a rendered session unless the key may see them.
+    pub fn hide_credentials_unless_allowed(&self, session: &mut serde_json::Value) {
+        if !self.may_see_end_user_credentials() {
+            for field in ["client_secret", "url"] {
+                if let Some(value) = session.get_mut(field) {
+                    *value = serde_json::Value::Null;
+                }
+            }
+        }
+    }
+
     /// Sensitive verification results need a restricted key that holds the permission.
     pub fn may_read_sensitive_results(&self) -> bool {
         self.kind == KeyKind::Restricted
@@ -109,7 +127,7 @@ fn unauthorized(message: String) -> ApiError {
 }
 
 /// The key in the `Authorization` header, or Stripe's 401 explaining why there is none.
-fn presented_key(headers: &HeaderMap) -> ApiResult<String> {
+pub(crate) fn presented_key(headers: &HeaderMap) -> ApiResult<String> {
     let Some(raw) = headers.get(axum::http::header::AUTHORIZATION) else {
         return Err(unauthorized(NO_KEY.to_owned()));
     };

@@ -194,6 +194,17 @@ impl ApiError {
 
 impl From<verifyd_store::StoreError> for ApiError {
     fn from(err: verifyd_store::StoreError) -> Self {
+        if matches!(err, verifyd_store::StoreError::ClaimLost) {
+            // This request ran past its idempotency key's lock and a retry with the same key
+            // took over: ours is rolled back, and the retry's result is the one (replayed to
+            // a further retry).
+            return ApiError::new(
+                StatusCode::CONFLICT,
+                "There is currently another in-progress request using this Idempotent Key                  (that probably means you submitted twice, and the other request is still                  going through). Please try again later.",
+            )
+            .with_type(ErrorType::IdempotencyError)
+            .with_code("idempotency_key_in_use");
+        }
         if err.is_contention() {
             ApiError::lock_timeout(err)
         } else {

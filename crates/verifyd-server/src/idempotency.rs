@@ -26,6 +26,8 @@ pub const MAX_KEY_CHARS: usize = 255;
 pub struct ClaimedKey {
     livemode: bool,
     key: String,
+    /// The token that proves this request still holds the claim.
+    owner: String,
 }
 
 /// The outcome of looking at a request's idempotency key.
@@ -73,9 +75,10 @@ pub async fn begin(app: &AppState, req: &ApiRequest, caller: &Caller) -> ApiResu
         )
         .await?;
     match claim {
-        IdempotencyClaim::Proceed => Ok(Begin::Proceed(Some(ClaimedKey {
+        IdempotencyClaim::Proceed { owner } => Ok(Begin::Proceed(Some(ClaimedKey {
             livemode: caller.livemode,
             key,
+            owner,
         }))),
         IdempotencyClaim::Replay(record) => Ok(Begin::Replay(replay(record))),
         IdempotencyClaim::Mismatch => Err(ApiError::invalid(format!(
@@ -95,6 +98,14 @@ pub async fn begin(app: &AppState, req: &ApiRequest, caller: &Caller) -> ApiResu
         .with_type(ErrorType::IdempotencyError)
         .with_code("idempotency_key_in_use")),
     }
+}
+
+/// The session a saved response is about (its data key seals the response, so that
+/// redacting the session reaches the saved copy).
+fn session_concerned(body: &Value) -> Option<String> {
+    (body["object"] == "identity.verification_session")
+        .then(|| body["id"].as_str().map(str::to_owned))
+        .flatten()
 }
 
 fn replay(record: IdempotencyRecord) -> Response {
@@ -127,8 +138,11 @@ pub async fn commit_ok(
             status: 200,
             body: body.to_string(),
             request_id: Some(req.request_id.clone()),
+            verification_session: session_concerned(&body),
         };
-        tx.complete_idempotency_key(claim.livemode, &claim.key, &record)
+        // A request that outlived its lock and was taken over by a retry rolls back here
+        // (dropping `tx`): the retry's result is the one, never both.
+        tx.complete_idempotency_key(claim.livemode, &claim.key, &claim.owner, &record)
             .await?;
     }
     tx.commit().await?;
@@ -146,6 +160,10 @@ pub async fn abandon(
     let Some(claim) = claim else {
         return error;
     };
+    if error.code == Some("idempotency_key_in_use") {
+        // The claim passed to another request: nothing of ours to save or release.
+        return error;
+    }
     // Like Stripe, no result is saved for a failure of ours or a lost race (lock_timeout):
     // the same key may be retried.
     let outcome = if error.stage == Stage::Execution
@@ -155,7 +173,7 @@ pub async fn abandon(
         save_error(app, &claim, req, &error).await
     } else {
         app.store()
-            .release_idempotency_key(claim.livemode, &claim.key)
+            .release_idempotency_key(claim.livemode, &claim.key, &claim.owner)
             .await
     };
     if let Err(store_error) = outcome {
@@ -175,8 +193,11 @@ async fn save_error(
         status: error.status.as_u16(),
         body: error.body().to_string(),
         request_id: Some(req.request_id.clone()),
+        // Errors describe the request, not a session's data: the account's key seals them
+        // (a path may name a session that does not exist).
+        verification_session: None,
     };
-    tx.complete_idempotency_key(claim.livemode, &claim.key, &record)
+    tx.complete_idempotency_key(claim.livemode, &claim.key, &claim.owner, &record)
         .await?;
     tx.commit().await
 }

@@ -17,6 +17,7 @@ pub mod live_checks;
 pub mod pages;
 pub mod params;
 pub mod processing;
+pub mod rate_limit;
 pub mod render;
 pub mod request;
 pub mod routes;

@@ -159,6 +159,10 @@ impl Worker {
     async fn finish_redaction(&self, job: &Job, livemode: bool, id: &str) -> Result<(), JobError> {
         let mut tx = self.app.store().begin().await?;
         if let Some(mut session) = tx.session(livemode, id).await? {
+            // Crypto-shredding: what is written from here on is sealed under a new data key;
+            // the old ones, which sealed every earlier copy (in the WAL, in free pages, in
+            // backups), are destroyed at the end of this transaction.
+            let retired = tx.renew_data_key(id).await?;
             for mut report in tx.reports_of_session(livemode, id).await? {
                 report.redact();
                 tx.update_report(&report).await?;
@@ -176,6 +180,16 @@ impl Worker {
                 &EventCause::none(),
             )
             .await?;
+            // A replayed request about the session answers with the redacted session.
+            let redacted = crate::render::session(
+                &session,
+                crate::expand::Expand::none(),
+                None,
+                self.app.render_context(),
+            );
+            tx.redact_saved_responses(id, &redacted.to_string()).await?;
+            tx.erase_attempt_records_of_session(id).await?;
+            tx.destroy_data_keys(&retired).await?;
         }
         if tx.finish_job(job).await? {
             tx.commit().await?;

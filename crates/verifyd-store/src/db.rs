@@ -87,6 +87,11 @@ impl From<String> for Arg<'_> {
         Arg::OwnedText(Some(v))
     }
 }
+impl<'q> From<Option<&'q [u8]>> for Arg<'q> {
+    fn from(v: Option<&'q [u8]>) -> Self {
+        Arg::Bytes(v)
+    }
+}
 impl<'q> From<&'q [u8]> for Arg<'q> {
     fn from(v: &'q [u8]) -> Self {
         Arg::Bytes(Some(v))

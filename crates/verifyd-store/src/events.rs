@@ -2,10 +2,16 @@
 //! deliveries not (yet) successful — as Stripe's does, including those that gave up;
 //! `failed_webhooks` those that gave up; an event's `delivery_success` is "all succeeded"
 //! (`pending_webhooks = 0`).
+//!
+//! Event bodies are sealed under their session's data key, endpoints (with their signing
+//! secrets) under their own, attempt records (what a receiver answered) under the
+//! session's of the event.
 
+use crate::data_keys::ACCOUNT_SCOPE;
 use crate::db::{sql, DbRow};
 use crate::list::{cursor_position, into_page, push_keyset, Cursor, Page};
-use crate::{decode, encode, Result, Store, Tx};
+use crate::sealing::Kind;
+use crate::{Result, Store, Tx};
 use verifyd_core::event::WebhookEndpoint;
 
 /// An event as stored: its rendered JSON (without the live `pending_webhooks`) and counters.
@@ -41,6 +47,8 @@ pub struct ClaimedDelivery {
     pub livemode: bool,
     pub attempts: i64,
     pub lease_until: i64,
+    /// The session the event is about (whose data key seals the attempt's record).
+    pub verification_session: Option<String>,
     pub event: Option<StoredEvent>,
     pub endpoint: Option<WebhookEndpoint>,
 }
@@ -73,20 +81,43 @@ pub struct DeliveryState {
     pub next_attempt_at: i64,
 }
 
-fn event_from_row(r: &DbRow) -> StoredEvent {
-    StoredEvent {
+fn event_from_row(r: &DbRow, body: Vec<u8>) -> Result<StoredEvent> {
+    Ok(StoredEvent {
         id: r.get("id"),
         livemode: r.get("livemode"),
         created: r.get("created"),
         event_type: r.get("type"),
         pending_webhooks: r.get("pending_webhooks"),
         failed_webhooks: r.get("failed_webhooks"),
-        body: r.get("body"),
+        body: String::from_utf8(body)
+            .map_err(|_| crate::StoreError::Corrupt("event body is not UTF-8".into()))?,
+    })
+}
+
+const EVENT_COLUMNS: &str = "SELECT id, livemode, created, type, pending_webhooks, \
+     failed_webhooks, body, verification_session FROM events";
+
+impl Store {
+    async fn event_of(&self, row: &DbRow) -> Result<StoredEvent> {
+        let body = self.open(Kind::Event, &row.get::<Vec<u8>>("body")).await?;
+        event_from_row(row, body)
+    }
+
+    async fn endpoint_of(&self, row: &DbRow) -> Result<WebhookEndpoint> {
+        self.open_json(Kind::Endpoint, row, "body").await
     }
 }
 
-const EVENT_COLUMNS: &str =
-    "SELECT id, livemode, created, type, pending_webhooks, failed_webhooks, body FROM events";
+impl Tx {
+    async fn event_of(&mut self, row: &DbRow) -> Result<StoredEvent> {
+        let body = self.open(Kind::Event, &row.get::<Vec<u8>>("body")).await?;
+        event_from_row(row, body)
+    }
+
+    async fn endpoint_of(&mut self, row: &DbRow) -> Result<WebhookEndpoint> {
+        self.open_json(Kind::Endpoint, row, "body").await
+    }
+}
 
 /// Changes to events' `pending_webhooks` / `failed_webhooks`, applied together in event-id
 /// order (after the deliveries that caused them are locked).
@@ -124,10 +155,6 @@ impl EventCounters {
     }
 }
 
-fn endpoint_of(row: &DbRow) -> Result<WebhookEndpoint> {
-    decode(row.get::<&str>("body"))
-}
-
 /// A `type` pattern as a LIKE pattern: `*` matches any run of characters, everything else
 /// itself (escaped with `!`, which means the same on both backends whatever their string
 /// settings). LIKE is case-sensitive on both (SQLite runs with `case_sensitive_like`).
@@ -153,7 +180,10 @@ impl Store {
             .bind(livemode)
             .fetch_optional(self.reader())
             .await?;
-        Ok(row.as_ref().map(event_from_row))
+        match row {
+            Some(row) => Ok(Some(self.event_of(&row).await?)),
+            None => Ok(None),
+        }
     }
 
     /// A page of events, newest first; `Ok(None)` when the cursor names no event.
@@ -201,7 +231,10 @@ impl Store {
         query.created.push(&mut qb);
         let ascending = push_keyset(&mut qb, position, query.limit);
         let rows = qb.fetch_all(self.reader()).await?;
-        let items = rows.iter().map(event_from_row).collect();
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            items.push(self.event_of(row).await?);
+        }
         Ok(Some(into_page(items, query.limit, ascending)))
     }
 
@@ -241,7 +274,10 @@ impl Store {
             .bind(livemode)
             .fetch_optional(self.reader())
             .await?;
-        row.as_ref().map(endpoint_of).transpose()
+        match row {
+            Some(row) => Ok(Some(self.endpoint_of(&row).await?)),
+            None => Ok(None),
+        }
     }
 
     /// A page of endpoints, newest first; `Ok(None)` when the cursor names no endpoint.
@@ -260,7 +296,10 @@ impl Store {
         qb.push_bind(livemode);
         let ascending = push_keyset(&mut qb, position, limit);
         let rows = qb.fetch_all(self.reader()).await?;
-        let items = rows.iter().map(endpoint_of).collect::<Result<Vec<_>>>()?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            items.push(self.endpoint_of(row).await?);
+        }
         Ok(Some(into_page(items, limit, ascending)))
     }
 
@@ -298,20 +337,26 @@ impl Store {
             for row in rows {
                 let event_id: String = row.get("event_id");
                 let endpoint_id: String = row.get("endpoint_id");
-                let event = sql(format!("{EVENT_COLUMNS} WHERE id = ?"))
+                let event_row = sql(format!("{EVENT_COLUMNS} WHERE id = ?"))
                     .bind(event_id.as_str())
                     .fetch_optional(tx.conn())
-                    .await?
-                    .as_ref()
-                    .map(event_from_row);
+                    .await?;
+                let (event, verification_session) = match event_row {
+                    Some(r) => (
+                        Some(tx.event_of(&r).await?),
+                        r.get::<Option<String>>("verification_session"),
+                    ),
+                    None => (None, None),
+                };
                 if !endpoints.contains_key(&endpoint_id) {
-                    let endpoint = sql("SELECT body FROM webhook_endpoints WHERE id = ?")
+                    let endpoint_row = sql("SELECT body FROM webhook_endpoints WHERE id = ?")
                         .bind(endpoint_id.as_str())
                         .fetch_optional(tx.conn())
-                        .await?
-                        .as_ref()
-                        .map(endpoint_of)
-                        .transpose()?;
+                        .await?;
+                    let endpoint = match endpoint_row {
+                        Some(r) => Some(tx.endpoint_of(&r).await?),
+                        None => None,
+                    };
                     endpoints.insert(endpoint_id.clone(), endpoint);
                 }
                 claimed.push(ClaimedDelivery {
@@ -319,6 +364,7 @@ impl Store {
                     livemode: row.get("livemode"),
                     attempts: row.get("attempts"),
                     lease_until,
+                    verification_session,
                     event,
                     endpoint: endpoints.get(&endpoint_id).cloned().flatten(),
                 });
@@ -363,14 +409,26 @@ impl Store {
                     continue;
                 }
                 count += 1;
+                let scope = delivery
+                    .verification_session
+                    .as_deref()
+                    .unwrap_or(ACCOUNT_SCOPE);
+                let error = match &attempt.error {
+                    Some(e) => Some(tx.seal(scope, Kind::Attempt, e.as_bytes()).await?),
+                    None => None,
+                };
+                let excerpt = match &attempt.response_excerpt {
+                    Some(e) => Some(tx.seal(scope, Kind::Attempt, e.as_bytes()).await?),
+                    None => None,
+                };
                 sql("INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, \
                      status_code, error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(delivery.id)
                 .bind(attempt.attempted_at)
                 .bind(attempt.duration_ms)
                 .bind(attempt.status_code)
-                .bind(&attempt.error)
-                .bind(&attempt.response_excerpt)
+                .bind(error.as_deref())
+                .bind(excerpt.as_deref())
                 .execute(tx.conn())
                 .await?;
                 if let Some(event) = &delivery.event {
@@ -422,7 +480,11 @@ impl Tx {
             .bind(livemode)
             .fetch_all(self.conn())
             .await?;
-        rows.iter().map(endpoint_of).collect()
+        let mut endpoints = Vec::with_capacity(rows.len());
+        for row in &rows {
+            endpoints.push(self.endpoint_of(row).await?);
+        }
+        Ok(endpoints)
     }
 
     pub async fn webhook_endpoint(
@@ -438,7 +500,10 @@ impl Tx {
         .bind(livemode)
         .fetch_optional(self.conn())
         .await?;
-        row.as_ref().map(endpoint_of).transpose()
+        match row {
+            Some(row) => Ok(Some(self.endpoint_of(&row).await?)),
+            None => Ok(None),
+        }
     }
 
     pub async fn count_webhook_endpoints(&mut self, livemode: bool) -> Result<i64> {
@@ -450,19 +515,25 @@ impl Tx {
     }
 
     pub async fn insert_webhook_endpoint(&mut self, endpoint: &WebhookEndpoint) -> Result<()> {
+        let body = self
+            .seal_json(endpoint.id.as_str(), Kind::Endpoint, endpoint)
+            .await?;
         sql("INSERT INTO webhook_endpoints (id, livemode, created, body) VALUES (?, ?, ?, ?)")
             .bind(endpoint.id.as_str())
             .bind(endpoint.livemode)
             .bind(endpoint.created)
-            .bind(encode(endpoint)?)
+            .bind(body.as_slice())
             .execute(self.conn())
             .await?;
         Ok(())
     }
 
     pub async fn update_webhook_endpoint(&mut self, endpoint: &WebhookEndpoint) -> Result<()> {
+        let body = self
+            .seal_json(endpoint.id.as_str(), Kind::Endpoint, endpoint)
+            .await?;
         sql("UPDATE webhook_endpoints SET body = ? WHERE id = ? AND livemode = ?")
-            .bind(encode(endpoint)?)
+            .bind(body.as_slice())
             .bind(endpoint.id.as_str())
             .bind(endpoint.livemode)
             .execute(self.conn())
@@ -480,6 +551,8 @@ impl Tx {
         if done == 0 {
             return Ok(false);
         }
+        // Its signing secret and URL are gone for good, from every copy.
+        self.destroy_scope(id).await?;
         self.cancel_pending_deliveries(id).await?;
         Ok(true)
     }
@@ -498,17 +571,41 @@ impl Tx {
         .bind(session_id)
         .fetch_all(self.conn())
         .await?;
-        Ok(rows.iter().map(event_from_row).collect())
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.push(self.event_of(row).await?);
+        }
+        Ok(events)
     }
 
-    /// Replaces an event's stored body (redaction). Deliveries not yet sent send the new one.
-    pub async fn replace_event_body(&mut self, id: &str, body: &str) -> Result<()> {
+    /// Replaces the stored body of an event about `session_id` (redaction). Deliveries not
+    /// yet sent send the new one.
+    pub async fn replace_event_body(
+        &mut self,
+        id: &str,
+        session_id: &str,
+        body: &str,
+    ) -> Result<()> {
+        let sealed = self.seal(session_id, Kind::Event, body.as_bytes()).await?;
         sql("UPDATE events SET body = ? WHERE id = ?")
-            .bind(body)
+            .bind(sealed.as_slice())
             .bind(id)
             .execute(self.conn())
             .await?;
         Ok(())
+    }
+
+    /// Erases what receivers answered to deliveries of a session's events (redaction).
+    pub async fn erase_attempt_records_of_session(&mut self, session_id: &str) -> Result<u64> {
+        sql(
+            "UPDATE webhook_attempts SET error = NULL, response_excerpt = NULL WHERE delivery_id \
+             IN (SELECT d.id FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
+             WHERE e.verification_session = ?) \
+             AND (error IS NOT NULL OR response_excerpt IS NOT NULL)",
+        )
+        .bind(session_id)
+        .execute(self.conn())
+        .await
     }
 
     /// Stops every pending delivery to an endpoint (disabled or deleted): they settle as
@@ -540,6 +637,9 @@ impl Tx {
         endpoint_ids: &[String],
         now_millis: i64,
     ) -> Result<()> {
+        let body = self
+            .seal(session_id, Kind::Event, event.body.as_bytes())
+            .await?;
         sql(
             "INSERT INTO events (id, livemode, created, type, pending_webhooks, failed_webhooks, \
              body, verification_session) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
@@ -549,7 +649,7 @@ impl Tx {
         .bind(event.created)
         .bind(event.event_type.as_str())
         .bind(endpoint_ids.len() as i64)
-        .bind(event.body.as_str())
+        .bind(body.as_slice())
         .bind(session_id)
         .execute(self.conn())
         .await?;

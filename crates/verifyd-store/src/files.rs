@@ -1,8 +1,9 @@
 //! File objects (`file_…`): uploaded document and selfie images, stored in the database
-//! with the session they belong to. Redaction deletes their contents, and so does replacing
-//! an upload.
+//! with the session they belong to, their contents sealed under the session's data key.
+//! Redaction deletes their contents (and destroys the key), and so does replacing an upload.
 
 use crate::db::sql;
+use crate::sealing::Kind;
 use crate::{Result, Store, Tx};
 
 /// A stored file without its contents.
@@ -32,25 +33,33 @@ impl Store {
         .bind(livemode)
         .fetch_optional(self.reader())
         .await?;
-        Ok(row.map(|r| {
-            (
-                FileRecord {
-                    id: r.get("id"),
-                    livemode: r.get("livemode"),
-                    created: r.get("created"),
-                    purpose: r.get("purpose"),
-                    file_type: r.get("type"),
-                    size: r.get("size"),
-                    verification_session: r.get("verification_session"),
-                },
-                r.get("contents"),
-            )
-        }))
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let contents = match r.get::<Option<Vec<u8>>>("contents") {
+            Some(sealed) => Some(self.open(Kind::File, &sealed).await?),
+            None => None,
+        };
+        Ok(Some((
+            FileRecord {
+                id: r.get("id"),
+                livemode: r.get("livemode"),
+                created: r.get("created"),
+                purpose: r.get("purpose"),
+                file_type: r.get("type"),
+                size: r.get("size"),
+                verification_session: r.get("verification_session"),
+            },
+            contents,
+        )))
     }
 }
 
 impl Tx {
     pub async fn insert_file(&mut self, file: &FileRecord, contents: &[u8]) -> Result<()> {
+        let sealed = self
+            .seal(&file.verification_session, Kind::File, contents)
+            .await?;
         sql(
             "INSERT INTO files (id, livemode, created, purpose, type, size, verification_session, \
              contents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -62,7 +71,7 @@ impl Tx {
         .bind(file.file_type.as_str())
         .bind(file.size)
         .bind(file.verification_session.as_str())
-        .bind(contents)
+        .bind(sealed.as_slice())
         .execute(self.conn())
         .await?;
         Ok(())

@@ -2,9 +2,14 @@
 //! expires, so a crash mid-request cannot wedge the key), then completed with the response
 //! in the same transaction as the request's state change, so a replayed response always
 //! describes committed state. Rows older than the retention window count as absent.
+//!
+//! The key is stored as its blind index; the saved response sealed under the data key of
+//! the session it is about (so redaction reaches it), or the account's.
 
+use crate::data_keys::ACCOUNT_SCOPE;
 use crate::db::sql;
-use crate::{Result, Store, Tx};
+use crate::sealing::Kind;
+use crate::{Result, Store, StoreError, Tx};
 
 /// The saved outcome of a completed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,13 +17,16 @@ pub struct IdempotencyRecord {
     pub status: u16,
     pub body: String,
     pub request_id: Option<String>,
+    /// The session the request was about, if any.
+    pub verification_session: Option<String>,
 }
 
 /// What to do with a request that carries an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyClaim {
-    /// First use (or the earlier attempt died): run the request.
-    Proceed,
+    /// First use (or the earlier attempt died): run the request, as `owner`, the token that
+    /// completes or releases the claim.
+    Proceed { owner: String },
     /// Completed before with the same parameters: send this again.
     Replay(IdempotencyRecord),
     /// Used before with other parameters or on another endpoint.
@@ -42,10 +50,14 @@ impl Store {
         lock_millis: i64,
         retention_millis: i64,
     ) -> Result<IdempotencyClaim> {
+        let indexed = self.blind_index("idempotency_key", key);
+        let key = indexed.as_str();
+        let owner = verifyd_core::random_base62(24);
+        let owner = owner.as_str();
         let lock = self.backend().for_update();
         let select = format!(
             "SELECT fingerprint, state, locked_until, response_status, response_body, request_id, \
-             created FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ?{lock}"
+             created, verification_session FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ?{lock}"
         );
         let select = select.as_str();
         self.retrying(move || async move {
@@ -56,19 +68,22 @@ impl Store {
             for _ in 0..3 {
                 let inserted = sql(
                     "INSERT INTO idempotency_keys (livemode, idempotency_key, fingerprint, \
-                     state, locked_until, created) VALUES (?, ?, ?, 'in_flight', ?, ?) \
-                     ON CONFLICT DO NOTHING",
+                     state, locked_until, created, sealed, owner) \
+                     VALUES (?, ?, ?, 'in_flight', ?, ?, TRUE, ?) ON CONFLICT DO NOTHING",
                 )
                 .bind(livemode)
                 .bind(key)
                 .bind(fingerprint)
                 .bind(now_millis + lock_millis)
                 .bind(now_millis)
+                .bind(owner)
                 .execute(tx.conn())
                 .await?;
                 if inserted == 1 {
                     tx.commit().await?;
-                    return Ok(IdempotencyClaim::Proceed);
+                    return Ok(IdempotencyClaim::Proceed {
+                        owner: owner.to_owned(),
+                    });
                 }
                 existing = sql(select)
                     .bind(livemode)
@@ -89,38 +104,50 @@ impl Store {
                 sql(
                     "UPDATE idempotency_keys SET fingerprint = ?, state = 'in_flight', \
                      locked_until = ?, response_status = NULL, response_body = NULL, \
-                     request_id = NULL, created = ? WHERE livemode = ? AND idempotency_key = ?",
+                     request_id = NULL, verification_session = NULL, created = ?, owner = ? \
+                     WHERE livemode = ? AND idempotency_key = ?",
                 )
                 .bind(fingerprint)
                 .bind(now_millis + lock_millis)
                 .bind(now_millis)
+                .bind(owner)
                 .bind(livemode)
                 .bind(key)
                 .execute(tx.conn())
                 .await?;
-                IdempotencyClaim::Proceed
+                IdempotencyClaim::Proceed {
+                    owner: owner.to_owned(),
+                }
             } else if row.get::<&str>("fingerprint") != fingerprint {
                 IdempotencyClaim::Mismatch
             } else if row.get::<&str>("state") == "done" {
+                let body = match row.get::<Option<Vec<u8>>>("response_body") {
+                    Some(sealed) => tx.open(Kind::Response, &sealed).await?,
+                    None => Vec::new(),
+                };
                 IdempotencyClaim::Replay(IdempotencyRecord {
                     status: row.get::<Option<i64>>("response_status").unwrap_or(500) as u16,
-                    body: row
-                        .get::<Option<String>>("response_body")
-                        .unwrap_or_default(),
+                    body: String::from_utf8(body)
+                        .map_err(|_| StoreError::Corrupt("saved response is not UTF-8".into()))?,
                     request_id: row.get("request_id"),
+                    verification_session: row.get("verification_session"),
                 })
             } else if row.get::<i64>("locked_until") > now_millis {
                 IdempotencyClaim::InFlight
             } else {
-                // The earlier attempt died mid-request: take the key over.
-                sql("UPDATE idempotency_keys SET locked_until = ? \
+                // The earlier attempt died mid-request (or is still running past its lock):
+                // take the key over. Only the new owner may complete it now.
+                sql("UPDATE idempotency_keys SET locked_until = ?, owner = ? \
                      WHERE livemode = ? AND idempotency_key = ?")
                 .bind(now_millis + lock_millis)
+                .bind(owner)
                 .bind(livemode)
                 .bind(key)
                 .execute(tx.conn())
                 .await?;
-                IdempotencyClaim::Proceed
+                IdempotencyClaim::Proceed {
+                    owner: owner.to_owned(),
+                }
             };
             tx.commit().await?;
             Ok(claim)
@@ -130,15 +157,23 @@ impl Store {
 
     /// Forgets an in-flight claim whose request was refused before it began (parameter
     /// validation), so the same key may be used again with corrected parameters.
-    pub async fn release_idempotency_key(&self, livemode: bool, key: &str) -> Result<()> {
+    pub async fn release_idempotency_key(
+        &self,
+        livemode: bool,
+        key: &str,
+        owner: &str,
+    ) -> Result<()> {
+        let indexed = self.blind_index("idempotency_key", key);
+        let key = indexed.as_str();
         self.retrying(move || async move {
             let mut tx = self.begin().await?;
             sql(
                 "DELETE FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ? \
-                 AND state = 'in_flight'",
+                 AND state = 'in_flight' AND owner = ?",
             )
             .bind(livemode)
             .bind(key)
+            .bind(owner)
             .execute(tx.conn())
             .await?;
             tx.commit().await
@@ -163,23 +198,87 @@ impl Store {
 
 impl Tx {
     /// Saves the response of a claimed key; commits with the rest of the transaction.
+    /// [`StoreError::ClaimLost`] if `owner` no longer holds the claim (the request outlived
+    /// its lock and another took the key over): the caller must then roll back.
     pub async fn complete_idempotency_key(
         &mut self,
         livemode: bool,
         key: &str,
+        owner: &str,
         record: &IdempotencyRecord,
     ) -> Result<()> {
+        let scope = record
+            .verification_session
+            .as_deref()
+            .unwrap_or(ACCOUNT_SCOPE);
+        let sealed = self
+            .seal(scope, Kind::Response, record.body.as_bytes())
+            .await?;
+        let key = self.blind_index("idempotency_key", key);
+        let lock = self.backend().for_update();
+        // Lock the key's row first: a takeover commits before or after this transaction,
+        // never in between.
+        let held = sql(format!(
+            "SELECT owner FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ? \
+             AND state = 'in_flight'{lock}"
+        ))
+        .bind(livemode)
+        .bind(key.as_str())
+        .fetch_optional(self.conn())
+        .await?
+        .and_then(|row| row.get::<Option<String>>("owner"));
+        if held.as_deref() != Some(owner) {
+            return Err(StoreError::ClaimLost);
+        }
         sql(
             "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, \
-             request_id = ? WHERE livemode = ? AND idempotency_key = ?",
+             request_id = ?, verification_session = ? WHERE livemode = ? AND idempotency_key = ?",
         )
         .bind(i64::from(record.status))
-        .bind(&record.body)
+        .bind(sealed.as_slice())
         .bind(&record.request_id)
+        .bind(record.verification_session.as_deref())
         .bind(livemode)
-        .bind(key)
+        .bind(key.as_str())
         .execute(self.conn())
         .await?;
         Ok(())
+    }
+
+    /// Replaces the saved responses about a session that is being redacted: successful
+    /// ones replay `redacted_body` from now on; the others are sealed again as they are (they
+    /// describe the request, not the session). Call after [`Tx::renew_data_key`], before the
+    /// old keys are destroyed.
+    pub async fn redact_saved_responses(
+        &mut self,
+        session_id: &str,
+        redacted_body: &str,
+    ) -> Result<u64> {
+        let rows = sql(
+            "SELECT livemode, idempotency_key, response_status, response_body FROM \
+             idempotency_keys WHERE verification_session = ? AND state = 'done'",
+        )
+        .bind(session_id)
+        .fetch_all(self.conn())
+        .await?;
+        let mut done = 0;
+        for row in &rows {
+            let body = match row.get::<Option<i64>>("response_status") {
+                Some(200) => redacted_body.as_bytes().to_vec(),
+                _ => match row.get::<Option<Vec<u8>>>("response_body") {
+                    Some(sealed) => self.open(Kind::Response, &sealed).await?,
+                    None => Vec::new(),
+                },
+            };
+            let sealed = self.seal(session_id, Kind::Response, &body).await?;
+            done += sql("UPDATE idempotency_keys SET response_body = ? \
+                 WHERE livemode = ? AND idempotency_key = ?")
+            .bind(sealed.as_slice())
+            .bind(row.get::<bool>("livemode"))
+            .bind(row.get::<String>("idempotency_key"))
+            .execute(self.conn())
+            .await?;
+        }
+        Ok(done)
     }
 }

@@ -14,18 +14,22 @@
 //!   processes hold (`SKIP LOCKED`), and store-owned transactions that fail with a
 //!   serialization failure or deadlock are retried.
 
+mod data_keys;
 mod db;
 mod events;
 mod files;
 mod idempotency;
 mod jobs;
 mod keys;
+mod legacy;
 mod list;
 mod reports;
+mod sealing;
 mod sessions;
 mod tx;
 mod writer;
 
+pub use data_keys::MasterKeyUse;
 pub use db::Backend;
 pub use events::{
     AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryState, EventQuery, StoredEvent,
@@ -35,6 +39,7 @@ pub use idempotency::{IdempotencyClaim, IdempotencyRecord};
 pub use jobs::Job;
 pub use keys::{hash_key, StoredKey};
 pub use list::{CreatedRange, Cursor, Page, ReportQuery, SessionQuery};
+pub use sealing::{generate_master_key, load_keyring, Keyring, MasterKeySource};
 pub use tx::Tx;
 
 use db::{sql, Target};
@@ -56,6 +61,12 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored object could not be decoded: {0}")]
     Corrupt(String),
+    /// The idempotency key's claim passed to another request (this one outlived its lock):
+    /// the caller must roll back, so the key's request is done once.
+    #[error("the idempotency key's claim was taken over by another request")]
+    ClaimLost,
+    #[error("master keys: {0}")]
+    Keys(String),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
 }
@@ -91,6 +102,8 @@ pub struct StoreOptions {
     /// Times a store-owned transaction is run again after a serialization failure or
     /// deadlock before the error is returned.
     pub contention_retries: u32,
+    /// Where the master keys that seal personal data come from.
+    pub master_key: MasterKeySource,
 }
 
 impl StoreOptions {
@@ -102,6 +115,7 @@ impl StoreOptions {
             pool_size: 10,
             statement_timeout: Duration::from_secs(30),
             contention_retries: 3,
+            master_key: MasterKeySource::Default,
         }
     }
 
@@ -172,6 +186,8 @@ pub struct Store {
     account_id: String,
     contention_retries: u32,
     keys: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, StoredKey>>>,
+    sealer: std::sync::Arc<sealing::Sealer>,
+    url: String,
 }
 
 impl std::fmt::Debug for Store {
@@ -208,6 +224,10 @@ impl Store {
     /// Opens (creating if needed, for SQLite) the database at `options.url` and, unless told
     /// not to, applies pending migrations.
     pub async fn connect(options: &StoreOptions) -> Result<Self> {
+        let sealer = std::sync::Arc::new(sealing::Sealer::new(
+            options.master_key.clone(),
+            &options.url,
+        )?);
         let db = match options.backend()? {
             Backend::Sqlite => Self::connect_sqlite(options).await?,
             Backend::Postgres => Self::connect_postgres(options).await?,
@@ -217,8 +237,12 @@ impl Store {
             account_id: String::new(),
             contention_retries: options.contention_retries,
             keys: Default::default(),
+            sealer,
+            url: options.url.clone(),
         };
         store.account_id = store.ensure_account().await?;
+        store.load_index_key().await?;
+        store.seal_legacy_rows().await?;
         Ok(store)
     }
 
@@ -307,9 +331,9 @@ impl Store {
                 // writer's bookkeeping still follows the statements sqlx has already sent.
                 let writer = writer.clone();
                 let tx = run_to_completion(async move { writer.begin().await }).await?;
-                Ok(Tx::sqlite(tx))
+                Ok(Tx::sqlite(tx, self.sealer.clone()))
             }
-            Db::Postgres { pool, .. } => Ok(Tx::postgres(pool.begin().await?)),
+            Db::Postgres { pool, .. } => Ok(Tx::postgres(pool.begin().await?, self.sealer.clone())),
         }
     }
 
@@ -414,12 +438,8 @@ pub(crate) async fn run_to_completion<T: Send + 'static>(
         .map_err(|e| StoreError::Corrupt(format!("writer task failed: {e}")))?
 }
 
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T> {
-    serde_json::from_str(body).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+pub(crate) fn decode_bytes<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 #[cfg(test)]
@@ -518,6 +538,19 @@ pub mod testing {
                 .await;
             let _ = admin.close().await;
         }
+    }
+
+    /// The master key source of the test whose state lives in `dir`: a key file there
+    /// (made on first use, like a deployment's), so restarted servers read their data.
+    pub fn master_key(dir: &Path) -> crate::MasterKeySource {
+        crate::MasterKeySource::File(dir.join("master.key"))
+    }
+
+    /// Store options for the test database `url`, with a master key file in `dir`.
+    pub fn store_options(url: impl Into<String>, dir: &Path) -> crate::StoreOptions {
+        let mut options = crate::StoreOptions::new(url);
+        options.master_key = master_key(dir);
+        options
     }
 
     /// Drops the PostgreSQL database of the test in `dir`, if it made one.

@@ -1,13 +1,21 @@
-//! VerificationReport rows: the report document plus the columns lists filter on.
+//! VerificationReport rows: the report document, sealed under its session's data key, plus
+//! the columns lists filter on (`client_reference_id` as its blind index).
 
-use crate::db::{sql, DbRow};
+use crate::data_keys::ACCOUNT_SCOPE;
+use crate::db::sql;
 use crate::list::{cursor_position, into_page, push_keyset, Page, ReportQuery};
-use crate::{decode, encode, Result, Store, StoreError, Tx};
-
-fn report_of(row: &DbRow) -> Result<VerificationReport> {
-    decode(row.get::<&str>("body"))
-}
+use crate::sealing::Kind;
+use crate::{Result, Store, StoreError, Tx};
 use verifyd_core::report::VerificationReport;
+
+/// The data key scope of a report: its session's.
+fn scope_of(report: &VerificationReport) -> &str {
+    report
+        .verification_session
+        .as_ref()
+        .map(|s| s.as_str())
+        .unwrap_or(ACCOUNT_SCOPE)
+}
 
 impl Store {
     pub async fn report(&self, livemode: bool, id: &str) -> Result<Option<VerificationReport>> {
@@ -16,7 +24,10 @@ impl Store {
             .bind(livemode)
             .fetch_optional(self.reader())
             .await?;
-        row.as_ref().map(report_of).transpose()
+        match row {
+            Some(row) => Ok(Some(self.open_json(Kind::Report, &row, "body").await?)),
+            None => Ok(None),
+        }
     }
 
     /// A page of reports, newest first. `Ok(None)` when the cursor names no report.
@@ -44,12 +55,16 @@ impl Store {
                 .push_bind(v.as_str());
         }
         if let Some(v) = &query.client_reference_id {
-            qb.push(" AND client_reference_id = ").push_bind(v.as_str());
+            qb.push(" AND client_reference_id = ")
+                .push_bind(self.blind_index("client_reference_id", v));
         }
         query.created.push(&mut qb);
         let ascending = push_keyset(&mut qb, position, query.limit);
         let rows = qb.fetch_all(self.reader()).await?;
-        let items = rows.iter().map(report_of).collect::<Result<Vec<_>>>()?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            items.push(self.open_json(Kind::Report, row, "body").await?);
+        }
         Ok(Some(into_page(items, query.limit, ascending)))
     }
 }
@@ -64,10 +79,17 @@ impl Tx {
         .bind(livemode)
         .fetch_optional(self.conn())
         .await?;
-        row.as_ref().map(report_of).transpose()
+        match row {
+            Some(row) => Ok(Some(self.open_json(Kind::Report, &row, "body").await?)),
+            None => Ok(None),
+        }
     }
 
     pub async fn insert_report(&mut self, report: &VerificationReport) -> Result<()> {
+        let body = self
+            .seal_json(scope_of(report), Kind::Report, report)
+            .await?;
+        let reference = self.client_reference_index(report);
         sql(
             "INSERT INTO verification_reports (id, livemode, created, type, verification_session, \
              client_reference_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -77,20 +99,24 @@ impl Tx {
         .bind(report.created)
         .bind(report.report_type.as_str())
         .bind(report.verification_session.as_ref().map(|s| s.as_str()))
-        .bind(&report.client_reference_id)
-        .bind(encode(report)?)
+        .bind(&reference)
+        .bind(body.as_slice())
         .execute(self.conn())
         .await?;
         Ok(())
     }
 
     pub async fn update_report(&mut self, report: &VerificationReport) -> Result<()> {
+        let body = self
+            .seal_json(scope_of(report), Kind::Report, report)
+            .await?;
+        let reference = self.client_reference_index(report);
         let done = sql(
             "UPDATE verification_reports SET client_reference_id = ?, body = ? \
              WHERE id = ? AND livemode = ?",
         )
-        .bind(&report.client_reference_id)
-        .bind(encode(report)?)
+        .bind(&reference)
+        .bind(body.as_slice())
         .bind(report.id.as_str())
         .bind(report.livemode)
         .execute(self.conn())
@@ -118,6 +144,17 @@ impl Tx {
         .bind(session_id)
         .fetch_all(self.conn())
         .await?;
-        rows.iter().map(report_of).collect()
+        let mut reports = Vec::with_capacity(rows.len());
+        for row in &rows {
+            reports.push(self.open_json(Kind::Report, row, "body").await?);
+        }
+        Ok(reports)
+    }
+
+    fn client_reference_index(&self, report: &VerificationReport) -> Option<String> {
+        report
+            .client_reference_id
+            .as_deref()
+            .map(|v| self.blind_index("client_reference_id", v))
     }
 }

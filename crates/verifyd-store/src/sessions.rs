@@ -1,9 +1,43 @@
-//! VerificationSession rows: the session document plus the columns lists filter on.
+//! VerificationSession rows: the session document, sealed under the session's data key,
+//! plus the columns lists filter on (personal values there as blind indexes, the end user's
+//! credentials as hashes).
 
 use crate::db::{sql, Backend, DbRow, Sql};
 use crate::list::{cursor_position, into_page, push_keyset, Cursor, Page, Position, SessionQuery};
-use crate::{decode, encode, Result, Store, StoreError, Tx};
+use crate::sealing::{credential_hash, Kind};
+use crate::{Result, Store, StoreError, Tx};
 use verifyd_core::session::VerificationSession;
+
+/// The filter columns of a session as stored: blind indexes and credential hashes.
+struct FilterColumns {
+    client_reference_id: Option<String>,
+    related_customer: Option<String>,
+    related_customer_account: Option<String>,
+    url_token: Option<String>,
+    client_secret: Option<String>,
+}
+
+impl FilterColumns {
+    fn of(session: &VerificationSession, index: impl Fn(&str, &str) -> String) -> Self {
+        let blind = |field: &str, v: &Option<String>| v.as_deref().map(|v| index(field, v));
+        Self {
+            client_reference_id: blind("client_reference_id", &session.client_reference_id),
+            related_customer: blind("related_customer", &session.related_customer),
+            related_customer_account: blind(
+                "related_customer_account",
+                &session.related_customer_account,
+            ),
+            url_token: session
+                .secrets
+                .as_ref()
+                .map(|s| credential_hash(&s.url_token)),
+            client_secret: session
+                .secrets
+                .as_ref()
+                .map(|s| credential_hash(&s.client_secret)),
+        }
+    }
+}
 
 const COLUMNS: &str = "SELECT body FROM verification_sessions WHERE livemode = ";
 
@@ -15,7 +49,7 @@ impl Store {
             .bind(livemode)
             .fetch_optional(self.reader())
             .await?;
-        row.as_ref().map(session_of).transpose()
+        self.session_of(row).await
     }
 
     /// A page of sessions, newest first. `Ok(None)` when the cursor names no session of
@@ -34,19 +68,23 @@ impl Store {
         else {
             return Ok(None);
         };
-        let (qb, ascending) = session_list_query(query, position);
+        let filters = self.session_filters(query);
+        let (qb, ascending) = session_list_query(query, &filters, position);
         let rows = qb.fetch_all(self.reader()).await?;
-        let items = rows.iter().map(session_of).collect::<Result<Vec<_>>>()?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            items.push(self.open_json(Kind::Session, row, "body").await?);
+        }
         Ok(Some(into_page(items, query.limit, ascending)))
     }
 
     /// The session whose current `url` token is `token` (any mode), if any.
     pub async fn session_by_url_token(&self, token: &str) -> Result<Option<VerificationSession>> {
         let row = sql("SELECT body FROM verification_sessions WHERE url_token = ?")
-            .bind(token)
+            .bind(credential_hash(token))
             .fetch_optional(self.reader())
             .await?;
-        row.as_ref().map(session_of).transpose()
+        self.session_of(row).await
     }
 
     /// The session whose current `client_secret` is `secret` (any mode), if any.
@@ -55,10 +93,10 @@ impl Store {
         secret: &str,
     ) -> Result<Option<VerificationSession>> {
         let row = sql("SELECT body FROM verification_sessions WHERE client_secret = ?")
-            .bind(secret)
+            .bind(credential_hash(secret))
             .fetch_optional(self.reader())
             .await?;
-        row.as_ref().map(session_of).transpose()
+        self.session_of(row).await
     }
 
     /// The session `id` in whichever mode it lives (the hosted pages know only the id).
@@ -67,7 +105,7 @@ impl Store {
             .bind(id)
             .fetch_optional(self.reader())
             .await?;
-        row.as_ref().map(session_of).transpose()
+        self.session_of(row).await
     }
 
     /// The query plan the database picks for a session list (for tests that check every
@@ -77,7 +115,8 @@ impl Store {
     pub async fn explain_session_list(&self, query: &SessionQuery) -> Result<Vec<String>> {
         let position = Position { created: 0, seq: 0 };
         let cursor = query.cursor.as_ref().map(|c| (c, position));
-        let (qb, _) = session_list_query(query, cursor);
+        let filters = self.session_filters(query);
+        let (qb, _) = session_list_query(query, &filters, cursor);
         let (prefix, column) = match self.backend() {
             Backend::Sqlite => ("EXPLAIN QUERY PLAN ", "detail"),
             Backend::Postgres => ("EXPLAIN ", "QUERY PLAN"),
@@ -98,13 +137,30 @@ impl Store {
     }
 }
 
-fn session_of(row: &DbRow) -> Result<VerificationSession> {
-    decode(row.get::<&str>("body"))
+impl Store {
+    async fn session_of(&self, row: Option<DbRow>) -> Result<Option<VerificationSession>> {
+        match row {
+            Some(row) => Ok(Some(self.open_json(Kind::Session, &row, "body").await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The blind indexes a list query filters on.
+    fn session_filters(&self, query: &SessionQuery) -> [Option<String>; 3] {
+        let blind =
+            |field: &str, v: &Option<String>| v.as_deref().map(|v| self.blind_index(field, v));
+        [
+            blind("client_reference_id", &query.client_reference_id),
+            blind("related_customer", &query.related_customer),
+            blind("related_customer_account", &query.related_customer_account),
+        ]
+    }
 }
 
 /// The SQL of a session list page. Returns whether rows come back oldest first.
 fn session_list_query<'a>(
     query: &'a SessionQuery,
+    filters: &'a [Option<String>; 3],
     position: Option<(&Cursor, Position)>,
 ) -> (Sql<'a>, bool) {
     let mut qb = sql(COLUMNS);
@@ -112,13 +168,14 @@ fn session_list_query<'a>(
     if let Some(status) = &query.status {
         qb.push(" AND status = ").push_bind(status.as_str());
     }
-    if let Some(v) = &query.client_reference_id {
+    let [client_reference_id, related_customer, related_customer_account] = filters;
+    if let Some(v) = client_reference_id {
         qb.push(" AND client_reference_id = ").push_bind(v.as_str());
     }
-    if let Some(v) = &query.related_customer {
+    if let Some(v) = related_customer {
         qb.push(" AND related_customer = ").push_bind(v.as_str());
     }
-    if let Some(v) = &query.related_customer_account {
+    if let Some(v) = related_customer_account {
         qb.push(" AND related_customer_account = ")
             .push_bind(v.as_str());
     }
@@ -142,10 +199,17 @@ impl Tx {
         .bind(livemode)
         .fetch_optional(self.conn())
         .await?;
-        row.as_ref().map(session_of).transpose()
+        match row {
+            Some(row) => Ok(Some(self.open_json(Kind::Session, &row, "body").await?)),
+            None => Ok(None),
+        }
     }
 
     pub async fn insert_session(&mut self, session: &VerificationSession) -> Result<()> {
+        let columns = FilterColumns::of(session, |f, v| self.blind_index(f, v));
+        let body = self
+            .seal_json(session.id.as_str(), Kind::Session, session)
+            .await?;
         sql(
             "INSERT INTO verification_sessions (id, livemode, created, status, client_reference_id, \
              related_customer, related_customer_account, url_token, client_secret, body) \
@@ -155,12 +219,12 @@ impl Tx {
         .bind(session.livemode)
         .bind(session.created)
         .bind(session.status.as_str())
-        .bind(&session.client_reference_id)
-        .bind(&session.related_customer)
-        .bind(&session.related_customer_account)
-        .bind(session.secrets.as_ref().map(|s| s.url_token.as_str()))
-        .bind(session.secrets.as_ref().map(|s| s.client_secret.as_str()))
-        .bind(encode(session)?)
+        .bind(&columns.client_reference_id)
+        .bind(&columns.related_customer)
+        .bind(&columns.related_customer_account)
+        .bind(&columns.url_token)
+        .bind(&columns.client_secret)
+        .bind(body.as_slice())
         .execute(self.conn())
         .await?;
         Ok(())
@@ -168,18 +232,22 @@ impl Tx {
 
     /// Saves a changed session. The filter columns follow the document.
     pub async fn update_session(&mut self, session: &VerificationSession) -> Result<()> {
+        let columns = FilterColumns::of(session, |f, v| self.blind_index(f, v));
+        let body = self
+            .seal_json(session.id.as_str(), Kind::Session, session)
+            .await?;
         let done = sql(
             "UPDATE verification_sessions SET status = ?, client_reference_id = ?, \
              related_customer = ?, related_customer_account = ?, url_token = ?, \
              client_secret = ?, body = ? WHERE id = ? AND livemode = ?",
         )
         .bind(session.status.as_str())
-        .bind(&session.client_reference_id)
-        .bind(&session.related_customer)
-        .bind(&session.related_customer_account)
-        .bind(session.secrets.as_ref().map(|s| s.url_token.as_str()))
-        .bind(session.secrets.as_ref().map(|s| s.client_secret.as_str()))
-        .bind(encode(session)?)
+        .bind(&columns.client_reference_id)
+        .bind(&columns.related_customer)
+        .bind(&columns.related_customer_account)
+        .bind(&columns.url_token)
+        .bind(&columns.client_secret)
+        .bind(body.as_slice())
         .bind(session.id.as_str())
         .bind(session.livemode)
         .execute(self.conn())

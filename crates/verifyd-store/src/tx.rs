@@ -8,6 +8,9 @@ use crate::Result;
 /// A write transaction. Dropping it without [`Tx::commit`] rolls it back.
 pub struct Tx {
     inner: Inner,
+    pub(crate) sealer: std::sync::Arc<crate::sealing::Sealer>,
+    /// The data key that seals new values of each scope this transaction wrote.
+    pub(crate) scope_keys: std::collections::HashMap<String, crate::sealing::DataKey>,
 }
 
 enum Inner {
@@ -16,15 +19,22 @@ enum Inner {
 }
 
 impl Tx {
-    pub(crate) fn sqlite(tx: SqliteTx) -> Self {
+    pub(crate) fn sqlite(tx: SqliteTx, sealer: std::sync::Arc<crate::sealing::Sealer>) -> Self {
         Self {
             inner: Inner::Sqlite(tx),
+            sealer,
+            scope_keys: Default::default(),
         }
     }
 
-    pub(crate) fn postgres(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Self {
+    pub(crate) fn postgres(
+        tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        sealer: std::sync::Arc<crate::sealing::Sealer>,
+    ) -> Self {
         Self {
             inner: Inner::Postgres(tx),
+            sealer,
+            scope_keys: Default::default(),
         }
     }
 

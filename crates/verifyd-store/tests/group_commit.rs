@@ -23,7 +23,9 @@ fn session() -> VerificationSession {
 /// on both backends.
 async fn open(dir: &tempfile::TempDir) -> Store {
     let url = verifyd_store::testing::database_url(dir.path()).await;
-    Store::connect(&StoreOptions::new(url)).await.unwrap()
+    Store::connect(&verifyd_store::testing::store_options(url, dir.path()))
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

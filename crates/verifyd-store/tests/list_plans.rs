@@ -5,12 +5,14 @@
 //! sessions and statistics that the planner's choice is the one it makes in production.
 
 use verifyd_core::session::{NewSession, SessionType, VerificationSession};
-use verifyd_store::{Backend, CreatedRange, Cursor, SessionQuery, Store, StoreOptions};
+use verifyd_store::{Backend, CreatedRange, Cursor, SessionQuery, Store};
 
 async fn store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = verifyd_store::testing::database_url(dir.path()).await;
-    let store = Store::connect(&StoreOptions::new(url)).await.unwrap();
+    let store = Store::connect(&verifyd_store::testing::store_options(url, dir.path()))
+        .await
+        .unwrap();
     if store.backend() == Backend::Postgres {
         let mut tx = store.begin().await.unwrap();
         for i in 0..20_000_i64 {

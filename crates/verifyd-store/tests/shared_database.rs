@@ -7,16 +7,19 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-use verifyd_store::{IdempotencyClaim, Store, StoreOptions};
+use verifyd_store::{IdempotencyClaim, Store};
 
 async fn stores(dir: &tempfile::TempDir, n: usize) -> Vec<Arc<Store>> {
     let url = verifyd_store::testing::database_url(dir.path()).await;
     let mut out = Vec::new();
     for _ in 0..n {
         out.push(Arc::new(
-            Store::connect(&StoreOptions::new(url.clone()))
-                .await
-                .unwrap(),
+            Store::connect(&verifyd_store::testing::store_options(
+                url.clone(),
+                dir.path(),
+            ))
+            .await
+            .unwrap(),
         ));
     }
     out
@@ -127,12 +130,86 @@ async fn of_concurrent_claims_of_one_idempotency_key_exactly_one_proceeds() {
         let mut proceed = 0;
         for t in tasks {
             match t.await.unwrap() {
-                IdempotencyClaim::Proceed => proceed += 1,
+                IdempotencyClaim::Proceed { .. } => proceed += 1,
                 IdempotencyClaim::InFlight => {}
                 other => panic!("unexpected claim {other:?}"),
             }
         }
         assert_eq!(proceed, 1, "round {round}");
+    }
+    finish(stores, &dir).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_outlives_its_idempotency_lock_cannot_commit_beside_its_retry() {
+    use verifyd_core::session::{NewSession, SessionType, VerificationSession};
+    use verifyd_store::{IdempotencyRecord, StoreError};
+    let dir = tempfile::tempdir().unwrap();
+    let stores = stores(&dir, 2).await;
+    let now = 1_700_000_000_000_i64;
+    let session = |n: i64| {
+        VerificationSession::create(
+            NewSession {
+                session_type: Some(SessionType::Document),
+                ..Default::default()
+            },
+            false,
+            now + n,
+        )
+        .unwrap()
+    };
+    let record = |body: &str| IdempotencyRecord {
+        status: 200,
+        body: body.to_owned(),
+        request_id: None,
+        verification_session: None,
+    };
+    let claim = |store: usize, at: i64| {
+        let store = stores[store].clone();
+        async move {
+            store
+                .claim_idempotency_key(false, "slow", "fp", at, 60_000, 86_400_000)
+                .await
+                .unwrap()
+        }
+    };
+    let IdempotencyClaim::Proceed { owner: first } = claim(0, now).await else {
+        panic!("the first request proceeds");
+    };
+    // Past the lock, a retry takes the key over…
+    let IdempotencyClaim::Proceed { owner: second } = claim(1, now + 61_000).await else {
+        panic!("a retry after the lock takes the key over");
+    };
+    assert_ne!(first, second);
+    // …so the first request, finishing late, cannot commit its result.
+    let late = session(1);
+    let mut tx = stores[0].begin().await.unwrap();
+    tx.insert_session(&late).await.unwrap();
+    let outcome = tx
+        .complete_idempotency_key(false, "slow", &first, &record("first"))
+        .await;
+    assert!(matches!(outcome, Err(StoreError::ClaimLost)), "{outcome:?}");
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        stores[0].session(false, late.id.as_str()).await.unwrap(),
+        None
+    );
+    // The first request can no longer release the key either.
+    stores[0]
+        .release_idempotency_key(false, "slow", &first)
+        .await
+        .unwrap();
+    // The retry's result is the one, and every later request replays it.
+    let kept = session(2);
+    let mut tx = stores[1].begin().await.unwrap();
+    tx.insert_session(&kept).await.unwrap();
+    tx.complete_idempotency_key(false, "slow", &second, &record("second"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    match claim(0, now + 62_000).await {
+        IdempotencyClaim::Replay(saved) => assert_eq!(saved.body, "second"),
+        other => panic!("expected the retry's result, got {other:?}"),
     }
     finish(stores, &dir).await;
 }

@@ -16,9 +16,13 @@ use verifyd_core::{random_base62, Clock, SystemClock};
 use verifyd_server::external_verifier::ExternalVerifierConfig;
 use verifyd_server::live_checks::LiveChecksConfig;
 use verifyd_server::pages::upload_gate::UploadLimits;
+use verifyd_server::rate_limit::RateLimits;
 use verifyd_server::webhooks::delivery::{parse_schedule, WebhookConfig};
 use verifyd_server::{Application, ServerConfig};
-use verifyd_store::{hash_key, Store, StoreOptions, StoredKey, DEFAULT_DATABASE_URL};
+use verifyd_store::{
+    generate_master_key, hash_key, MasterKeySource, Store, StoreOptions, StoredKey,
+    DEFAULT_DATABASE_URL,
+};
 use verifyd_vision::LazyDocumentReader;
 
 #[derive(Parser)]
@@ -47,16 +51,48 @@ struct DatabaseArg {
     /// again after a serialization failure or deadlock.
     #[arg(long, env = "VERIFYD_DB_CONTENTION_RETRIES", default_value_t = 3)]
     db_contention_retries: u32,
+    /// File of the master keys that seal personal data at rest (created, mode 0600, with a
+    /// new key when absent). Default for SQLite: beside the database (<file>.master-key).
+    /// Keep it apart from the database's backups. See docs/security.md.
+    #[arg(long, env = "VERIFYD_MASTER_KEY_FILE")]
+    master_key_file: Option<std::path::PathBuf>,
+    /// The master keys themselves (base64, current first, comma-separated), instead of a file.
+    #[arg(
+        long = "master-key",
+        env = "VERIFYD_MASTER_KEY",
+        hide_env_values = true
+    )]
+    master_key: Option<String>,
+    /// A shell command that prints the master keys (e.g. one that asks a KMS), instead of a
+    /// file.
+    #[arg(long, env = "VERIFYD_MASTER_KEY_COMMAND")]
+    master_key_command: Option<String>,
 }
 
 impl DatabaseArg {
-    fn options(&self) -> StoreOptions {
+    fn options(&self) -> Result<StoreOptions, String> {
         let mut options = StoreOptions::new(self.url.clone());
         options.pool_size = self.db_pool_size.max(1);
         options.statement_timeout =
             std::time::Duration::from_secs(self.db_statement_timeout.max(1));
         options.contention_retries = self.db_contention_retries;
-        options
+        options.master_key =
+            match (
+                &self.master_key_file,
+                &self.master_key,
+                &self.master_key_command,
+            ) {
+                (None, None, None) => MasterKeySource::Default,
+                (Some(path), None, None) => MasterKeySource::File(path.clone()),
+                (None, Some(keys), None) => MasterKeySource::Value(keys.clone()),
+                (None, None, Some(command)) => MasterKeySource::Command(command.clone()),
+                _ => return Err(
+                    "give only one of --master-key-file, --master-key (VERIFYD_MASTER_KEY) and \
+                     --master-key-command"
+                        .into(),
+                ),
+            };
+        Ok(options)
     }
 }
 
@@ -243,6 +279,13 @@ enum Command {
         no_worker: bool,
         #[command(flatten)]
         uploads: UploadArgs,
+        /// Live-mode API requests per second allowed to each key (Stripe's rate: 100);
+        /// more get Stripe's 429 `rate_limit`. 0 turns the limit off.
+        #[arg(long, env = "VERIFYD_RATE_LIMIT_LIVE", default_value_t = 100)]
+        rate_limit_live: u32,
+        /// The same for test-mode keys (default 0: no limit).
+        #[arg(long, env = "VERIFYD_RATE_LIMIT_TEST", default_value_t = 0)]
+        rate_limit_test: u32,
         #[command(flatten)]
         webhooks: WorkerArgs,
         #[command(flatten)]
@@ -299,6 +342,28 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Manage the master keys that seal personal data at rest (see docs/security.md).
+    MasterKey {
+        #[command(subcommand)]
+        command: MasterKeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MasterKeyCommand {
+    /// Print a new master key (base64 of 32 random bytes) on stdout, once.
+    Generate,
+    /// Show the configured master keys and how many data keys each wraps.
+    Status {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Wrap every data key under the current (first) master key, while verifyd keeps
+    /// running. Afterwards the older keys can be removed.
+    Rotate {
+        #[command(flatten)]
+        database: DatabaseArg,
     },
 }
 
@@ -373,6 +438,8 @@ async fn main() -> ExitCode {
             no_migrate,
             no_worker,
             uploads,
+            rate_limit_live,
+            rate_limit_test,
             webhooks,
             live,
         } => match (webhook_config(&webhooks), live.config()) {
@@ -383,7 +450,13 @@ async fn main() -> ExitCode {
                     public_url,
                     api_keys,
                     (no_migrate, no_worker),
-                    uploads.limits(),
+                    (
+                        uploads.limits(),
+                        RateLimits {
+                            live_per_second: rate_limit_live,
+                            test_per_second: rate_limit_test,
+                        },
+                    ),
                     (config, webhooks.job_lease, live),
                 )
                 .await
@@ -439,6 +512,7 @@ async fn main() -> ExitCode {
                     permissions,
                 },
         } => create_key(database, mode, key_type, permissions).await,
+        Command::MasterKey { command } => master_key(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -476,13 +550,14 @@ async fn serve(
     public_url: Option<String>,
     api_keys: Vec<String>,
     (no_migrate, no_worker): (bool, bool),
-    upload_limits: UploadLimits,
+    (upload_limits, rate_limits): (UploadLimits, RateLimits),
     (webhooks, job_lease, live): (WebhookConfig, u64, LiveChecksConfig),
 ) -> Result<(), String> {
     let mut config = ServerConfig::new(listen, database.url.clone());
     config.upload_limits = upload_limits;
+    config.rate_limits = rate_limits;
     config.live_checks = live;
-    config.database = database.options();
+    config.database = database.options()?;
     config.webhooks = webhooks;
     config.job_lease = std::time::Duration::from_secs(job_lease.max(1));
     config.public_url = public_url;
@@ -507,7 +582,7 @@ async fn worker(
 ) -> Result<(), String> {
     let mut config = ServerConfig::new("127.0.0.1:12111", database.url.clone());
     config.live_checks = live;
-    config.database = database.options();
+    config.database = database.options()?;
     config.database.migrate = !no_migrate;
     config.public_url = public_url;
     config.webhooks = webhooks;
@@ -518,7 +593,7 @@ async fn worker(
 }
 
 async fn migrate(database: DatabaseArg) -> Result<(), String> {
-    let store = Store::connect(&database.options())
+    let store = Store::connect(&database.options()?)
         .await
         .map_err(|e| e.to_string())?;
     store.migrate().await.map_err(|e| e.to_string())?;
@@ -549,7 +624,7 @@ async fn create_key(
     };
     let livemode = matches!(mode, Mode::Live);
     let key = generate_key(kind, livemode);
-    let store = Store::connect(&database.options())
+    let store = Store::connect(&database.options()?)
         .await
         .map_err(|e| e.to_string())?;
     let record = StoredKey {
@@ -566,5 +641,66 @@ async fn create_key(
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
     println!("{key}");
+    Ok(())
+}
+
+async fn master_key(command: MasterKeyCommand) -> Result<(), String> {
+    match command {
+        MasterKeyCommand::Generate => {
+            println!("{}", generate_master_key());
+            Ok(())
+        }
+        MasterKeyCommand::Status { database } => {
+            let store = Store::connect(&database.options()?)
+                .await
+                .map_err(|e| e.to_string())?;
+            print_master_key_status(&store).await?;
+            store.close().await;
+            Ok(())
+        }
+        MasterKeyCommand::Rotate { database } => {
+            let store = Store::connect(&database.options()?)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut total = 0;
+            loop {
+                let done = store
+                    .rewrap_data_keys(500)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if done == 0 {
+                    break;
+                }
+                total += done;
+            }
+            println!(
+                "re-wrapped {total} data keys under master key {}",
+                store.master_key_ids()[0]
+            );
+            print_master_key_status(&store).await?;
+            store.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// Prints the configured master keys (ids only) and the data keys each wraps.
+async fn print_master_key_status(store: &Store) -> Result<(), String> {
+    let ids = store.master_key_ids();
+    let uses = store.master_key_use().await.map_err(|e| e.to_string())?;
+    for (i, id) in ids.iter().enumerate() {
+        let count = uses
+            .iter()
+            .find(|u| &u.master_key_id == id)
+            .map_or(0, |u| u.data_keys);
+        let role = if i == 0 { "current" } else { "older" };
+        println!("{id}  {role}  wraps {count} data keys");
+    }
+    for unknown in uses.iter().filter(|u| !ids.contains(&u.master_key_id)) {
+        println!(
+            "{}  NOT CONFIGURED  wraps {} data keys (unreadable without it)",
+            unknown.master_key_id, unknown.data_keys
+        );
+    }
     Ok(())
 }

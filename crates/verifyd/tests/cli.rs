@@ -25,7 +25,7 @@ fn database_url(dir: &Path) -> String {
 }
 
 fn create_key(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
+    verifyd_command()
         .args(["keys", "create", "--database", &database_url(dir)])
         .args(args)
         .env_remove("VERIFYD_DATABASE_URL")
@@ -67,6 +67,20 @@ impl Drop for Server {
     }
 }
 
+/// The verifyd binary, sharing one master key across every command of the run when the
+/// tests use PostgreSQL (which has no default key file); on SQLite each database's key
+/// file sits beside it, the default.
+fn verifyd_command() -> Command {
+    let mut command = Command::new(BIN);
+    if verifyd_store::testing::use_postgres() {
+        command.env("VERIFYD_MASTER_KEY", TEST_MASTER_KEY);
+    }
+    command
+}
+
+/// A fixed master key for the PostgreSQL runs of these tests (not a secret).
+const TEST_MASTER_KEY: &str = "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmcuLi4=";
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -80,7 +94,7 @@ async fn serve(dir: &Path, env: &[(&str, &str)]) -> Server {
 }
 
 async fn serve_on(dir: &Path, env: &[(&str, &str)], port: u16) -> Server {
-    let child = Command::new(BIN)
+    let child = verifyd_command()
         .args([
             "serve",
             "--database",
@@ -177,7 +191,7 @@ fn keys_create_refuses_bad_arguments_without_printing_a_key() {
 async fn migrate_creates_and_upgrades_a_database() {
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..2 {
-        let out = Command::new(BIN)
+        let out = verifyd_command()
             .args(["migrate", "--database", &database_url(dir.path())])
             .output()
             .unwrap();
@@ -190,7 +204,7 @@ async fn migrate_creates_and_upgrades_a_database() {
     // The schema is complete: a server told not to migrate works on it.
     let key = "sk_test_migrated0000000000000001";
     let port = free_port();
-    let child = Command::new(BIN)
+    let child = verifyd_command()
         .args([
             "serve",
             "--no-migrate",
@@ -269,7 +283,7 @@ async fn serve_accepts_cli_keys_in_their_mode_and_configured_keys() {
 #[test]
 fn serve_refuses_a_malformed_configured_key_without_echoing_it() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
+    let out = verifyd_command()
         .args([
             "serve",
             "--database",
@@ -363,14 +377,14 @@ async fn listen_forwards_new_events_signed_and_survives_a_verifyd_restart() {
     assert_eq!(create_session(&base, key).await.0, 200);
 
     let receiver = raw_receiver();
-    let printed = Command::new(BIN)
+    let printed = verifyd_command()
         .args(["listen", "--print-secret", "--api-key", key])
         .output()
         .unwrap();
     let secret = String::from_utf8(printed.stdout).unwrap().trim().to_owned();
     assert!(secret.starts_with("whsec_"), "{secret}");
 
-    let mut listener = Command::new(BIN)
+    let mut listener = verifyd_command()
         .args([
             "listen",
             "--forward-to",
@@ -412,4 +426,205 @@ async fn listen_forwards_new_events_signed_and_survives_a_verifyd_restart() {
     let event: serde_json::Value = serde_json::from_str(&hits[1].1).unwrap();
     assert_eq!(event["data"]["object"]["id"], again["id"]);
     assert!(signed_by(&hits[1].0, &hits[1].1, &secret));
+}
+
+/// `verifyd` with the master keys in `key_file` (and no other key source).
+fn with_key_file(key_file: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_remove("VERIFYD_MASTER_KEY")
+        .env_remove("VERIFYD_MASTER_KEY_COMMAND")
+        .env("VERIFYD_MASTER_KEY_FILE", key_file)
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// Starts `serve` with the keys in `key_file`; `None` if it exits instead of serving.
+async fn serve_with_key_file(dir: &Path, key_file: &Path, api_key: &str) -> Option<Server> {
+    let port = free_port();
+    let mut child = with_key_file(key_file)
+        .args(["serve", "--database", &database_url(dir)])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("VERIFYD_API_KEYS", api_key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    loop {
+        if let Some(_status) = child.try_wait().unwrap() {
+            return None;
+        }
+        if let Ok(r) = reqwest::get(format!("{base}/")).await {
+            if r.status() == 200 {
+                return Some(Server { child, base });
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "serve came up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn master_key_command(key_file: &Path, dir: &Path, verb: &str) -> String {
+    let out = with_key_file(key_file)
+        .args(["master-key", verb, "--database", &database_url(dir)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "master-key {verb}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn metadata_user(base: &str, api_key: &str, id: &str) -> serde_json::Value {
+    let got = reqwest::Client::new()
+        .get(format!("{base}/v1/identity/verification_sessions/{id}"))
+        .bearer_auth(api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    got.json::<serde_json::Value>().await.unwrap()["metadata"]["user"].clone()
+}
+
+#[test]
+fn master_key_generate_prints_a_new_256_bit_key_each_time() {
+    let generate = || {
+        let out = Command::new(BIN)
+            .args(["master-key", "generate"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let (a, b) = (generate(), generate());
+    assert_ne!(a, b);
+    use base64::Engine as _;
+    for key in [a, b] {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&key)
+            .unwrap();
+        assert_eq!(raw.len(), 32);
+    }
+}
+
+#[tokio::test]
+async fn a_master_key_rotation_runs_while_verifyd_serves_and_the_old_key_can_then_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("keys");
+    let api_key = "sk_test_rotation000000000000001";
+    let generate = || {
+        String::from_utf8(
+            Command::new(BIN)
+                .args(["master-key", "generate"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap()
+        .trim()
+        .to_owned()
+    };
+    let (old, new) = (generate(), generate());
+    std::fs::write(&key_file, format!("{old}\n")).unwrap();
+
+    let server = serve_with_key_file(dir.path(), &key_file, api_key)
+        .await
+        .expect("serves with the old key");
+    let created = reqwest::Client::new()
+        .post(format!("{}/v1/identity/verification_sessions", server.base))
+        .bearer_auth(api_key)
+        .form(&[("type", "document"), ("metadata[user]", "rotated-user")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    let id = created.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The new key goes first, the old one stays below it; the rotation runs while the
+    // server keeps serving.
+    std::fs::write(&key_file, format!("{new}\n{old}\n")).unwrap();
+    let rotated = master_key_command(&key_file, dir.path(), "rotate");
+    assert!(rotated.starts_with("re-wrapped "), "{rotated}");
+    let status = master_key_command(&key_file, dir.path(), "status");
+    let lines: Vec<&str> = status.lines().collect();
+    assert_eq!(lines.len(), 2, "{status}");
+    assert!(
+        lines[0].contains("current") && !lines[0].contains(" 0 data keys"),
+        "{status}"
+    );
+    assert!(
+        lines[1].contains("older") && lines[1].contains(" 0 data keys"),
+        "{status}"
+    );
+    assert_eq!(
+        metadata_user(&server.base, api_key, &id).await,
+        "rotated-user"
+    );
+    drop(server);
+
+    // The old key is gone: everything still reads with the new key alone…
+    std::fs::write(&key_file, format!("{new}\n")).unwrap();
+    let server = serve_with_key_file(dir.path(), &key_file, api_key)
+        .await
+        .expect("serves with the new key alone");
+    assert_eq!(
+        metadata_user(&server.base, api_key, &id).await,
+        "rotated-user"
+    );
+    drop(server);
+
+    // …and a process given only the old key refuses to start rather than write data no
+    // other process could read.
+    let stale = dir.path().join("stale-keys");
+    std::fs::write(&stale, format!("{old}\n")).unwrap();
+    assert!(
+        serve_with_key_file(dir.path(), &stale, api_key)
+            .await
+            .is_none(),
+        "a process with the wrong master key must not serve"
+    );
+    verifyd_store::testing::drop_database_of(dir.path()).await;
+}
+
+#[tokio::test]
+async fn the_default_sqlite_master_key_file_is_created_beside_the_database_privately() {
+    if verifyd_store::testing::use_postgres() {
+        return; // PostgreSQL has no default key file (the next test shows it refuses).
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(
+        dir.path(),
+        &[("VERIFYD_API_KEYS", "sk_test_defaultkey0000000000001")],
+    )
+    .await;
+    drop(server);
+    let key_file = dir.path().join("verifyd.db.master-key");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn postgres_without_a_master_key_is_refused_with_a_clear_message() {
+    let out = Command::new(BIN)
+        .env_remove("VERIFYD_MASTER_KEY")
+        .env_remove("VERIFYD_MASTER_KEY_FILE")
+        .env_remove("VERIFYD_MASTER_KEY_COMMAND")
+        .args([
+            "migrate",
+            "--database",
+            "postgres://postgres@127.0.0.1:5432/verifyd_t_never_created",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("master key"), "{stderr}");
 }

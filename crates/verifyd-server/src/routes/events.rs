@@ -47,7 +47,9 @@ pub async fn retrieve(State(app): State<AppState>, req: ApiRequest) -> ApiResult
         .event(caller.livemode, &id)
         .await?
         .ok_or_else(|| ApiError::no_such("event", &id))?;
-    Ok(Json(render_event(&event)).into_response())
+    let mut body = render_event(&event);
+    caller.hide_credentials_unless_allowed(&mut body["data"]["object"]);
+    Ok(Json(body).into_response())
 }
 
 pub async fn list(State(app): State<AppState>, req: ApiRequest) -> ApiResult<Response> {
@@ -95,6 +97,14 @@ pub async fn list(State(app): State<AppState>, req: ApiRequest) -> ApiResult<Res
         app.store().list_events(&query).await?.ok_or_else(|| {
             missing_cursor("event", paging.cursor.as_ref().expect("cursor given"))
         })?;
-    let data = page.items.iter().map(render_event).collect();
+    let data = page
+        .items
+        .iter()
+        .map(|event| {
+            let mut body = render_event(event);
+            caller.hide_credentials_unless_allowed(&mut body["data"]["object"]);
+            body
+        })
+        .collect();
     Ok(Json(render::list("/v1/events", data, page.has_more)).into_response())
 }

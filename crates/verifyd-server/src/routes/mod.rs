@@ -68,6 +68,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::pages::router())
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate_limit::rate_limit_layer,
+        ))
         .layer(axum::middleware::from_fn(request_id_layer))
         .with_state(state)
 }

@@ -311,7 +311,7 @@ pub async fn retrieve(State(app): State<AppState>, req: ApiRequest) -> ApiResult
         .await?
         .ok_or_else(|| ApiError::no_such(OBJECT_NAME, &id))?;
     let now = app.clock().now_millis();
-    if session.clone().refresh_secrets(now) {
+    if p.caller.may_see_end_user_credentials() && session.clone().refresh_secrets(now) {
         // Used or expired credentials: mint fresh ones so the end user can (re)submit.
         let mut tx = app.store().begin().await?;
         if let Some(mut current) = tx.session(livemode, &id).await? {
@@ -322,7 +322,8 @@ pub async fn retrieve(State(app): State<AppState>, req: ApiRequest) -> ApiResult
         }
         tx.commit().await?;
     }
-    let body = render_session(&app, &session, &p.expand).await?;
+    let mut body = render_session(&app, &session, &p.expand).await?;
+    p.caller.hide_credentials_unless_allowed(&mut body);
     Ok(Json(body).into_response())
 }
 
@@ -348,7 +349,9 @@ pub async fn list(State(app): State<AppState>, req: ApiRequest) -> ApiResult<Res
     })?;
     let mut data = Vec::with_capacity(page.items.len());
     for session in &page.items {
-        data.push(render_session(&app, session, &expand).await?);
+        let mut body = render_session(&app, session, &expand).await?;
+        caller.hide_credentials_unless_allowed(&mut body);
+        data.push(body);
     }
     Ok(Json(render::list(LIST_URL, data, page.has_more)).into_response())
 }

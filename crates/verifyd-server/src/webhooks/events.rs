@@ -96,7 +96,13 @@ pub async fn rewrite_session_in_events(
         let mut body: serde_json::Value = serde_json::from_str(&event.body)
             .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", event.id)))?;
         body["data"]["object"] = object.clone();
-        tx.replace_event_body(&event.id, &body.to_string()).await?;
+        // The request that caused the event is part of Stripe's redacted request logs: its
+        // idempotency key (chosen by the integrator, sometimes from the user's data) goes.
+        if !body["request"]["idempotency_key"].is_null() {
+            body["request"]["idempotency_key"] = serde_json::Value::Null;
+        }
+        tx.replace_event_body(&event.id, session.id.as_str(), &body.to_string())
+            .await?;
     }
     Ok(())
 }

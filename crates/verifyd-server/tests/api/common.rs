@@ -137,6 +137,7 @@ impl TestApp {
     ) -> Self {
         let url = verifyd_store::testing::database_url(dir.path()).await;
         let mut config = ServerConfig::new("127.0.0.1:0", url);
+        config.database.master_key = verifyd_store::testing::master_key(dir.path());
         config.api_keys = [SK_TEST, SK_LIVE, RK_TEST, PK_TEST]
             .iter()
             .map(|k| k.to_string())

@@ -358,3 +358,75 @@ async fn reports_list_is_empty_and_unknown_reports_are_404() {
         .await;
     bad_type.assert_error(400, Some("type"));
 }
+
+#[tokio::test]
+async fn a_key_over_its_rate_gets_stripes_429_and_other_keys_do_not() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_configured(
+        dir,
+        Options::default(),
+        verifyd_core::clock::ManualClock::starting_now(),
+        |config| {
+            config.rate_limits = verifyd_server::rate_limit::RateLimits {
+                live_per_second: 0,
+                test_per_second: 3,
+            };
+        },
+    )
+    .await;
+    let mut limited = Vec::new();
+    for _ in 0..12 {
+        let reply = app
+            .get(SK_TEST, "/v1/identity/verification_sessions", &[])
+            .await;
+        if reply.status == 429 {
+            limited.push(reply);
+        } else {
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        }
+    }
+    assert!(limited.len() >= 8, "only {} limited of 12", limited.len());
+    let reply = &limited[0];
+    assert_eq!(reply.body["error"]["type"], "invalid_request_error");
+    assert_eq!(reply.code(), Some("rate_limit"));
+    assert_eq!(reply.header("stripe-should-retry"), Some("true"));
+    assert_eq!(
+        reply.header("stripe-rate-limited-reason"),
+        Some("global-rate")
+    );
+    assert!(reply
+        .header("request-id")
+        .is_some_and(|id| id.starts_with("req_")));
+    // A limited create with an idempotency key saves nothing: the key runs later.
+    let limited_create = app
+        .post_idempotent(
+            SK_TEST,
+            "/v1/identity/verification_sessions",
+            &[("type", "document")],
+            "rate-limited-create",
+        )
+        .await;
+    assert_eq!(limited_create.status, 429);
+    // Another key has its own budget; the live key is unlimited here.
+    let other = app
+        .get(RK_TEST, "/v1/identity/verification_sessions", &[])
+        .await;
+    assert_eq!(other.status, 200, "{}", other.body);
+    let live = app
+        .get(SK_LIVE, "/v1/identity/verification_sessions", &[])
+        .await;
+    assert_eq!(live.status, 200, "{}", live.body);
+    // The bucket refills: a second later the key is served again, and the key of the
+    // limited create proceeds as a first use.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let created = app
+        .post_idempotent(
+            SK_TEST,
+            "/v1/identity/verification_sessions",
+            &[("type", "document")],
+            "rate-limited-create",
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert_eq!(created.header("idempotent-replayed"), None);
+}

@@ -706,6 +706,7 @@ async fn a_check_budget_longer_than_the_job_lease_is_refused() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let url = verifyd_store::testing::database_url(dir.path()).await;
     let mut config = verifyd_server::ServerConfig::new("127.0.0.1:0", url);
+    config.database.master_key = verifyd_store::testing::master_key(dir.path());
     config.live_checks.document_budget = Duration::from_secs(120);
     let built = verifyd_server::Application::build(config).await;
     assert!(

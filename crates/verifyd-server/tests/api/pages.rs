@@ -175,6 +175,11 @@ impl Browser {
 
 /// A 1×1 grey PNG, built here: signature, IHDR, one stored-deflate IDAT, IEND.
 fn tiny_png() -> Vec<u8> {
+    png_with_text(None)
+}
+
+/// A 1×1 PNG, with a `tEXt` chunk holding `text` when given.
+fn png_with_text(text: Option<&str>) -> Vec<u8> {
     fn crc32(data: &[u8]) -> u32 {
         let mut c = 0xFFFF_FFFFu32;
         for &b in data {
@@ -202,6 +207,11 @@ fn tiny_png() -> Vec<u8> {
     ihdr.extend_from_slice(&1u32.to_be_bytes());
     ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &ihdr);
+    if let Some(text) = text {
+        let mut data = b"Comment\0".to_vec();
+        data.extend_from_slice(text.as_bytes());
+        chunk(&mut out, b"tEXt", &data);
+    }
     let raw = [0u8, 0x80];
     let mut z = vec![0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF];
     z.extend_from_slice(&raw);
@@ -1508,4 +1518,311 @@ async fn a_second_post_of_the_final_form_lands_where_the_first_did() {
     let refused = stranger.post(&path, &[("csrf_token", &csrf)]).await;
     refused.assert_status(410);
     assert!(refused.has_testid("expired"));
+}
+
+/// A value no other run uses, of letters only (names accept it).
+fn marker() -> String {
+    let random: String = verifyd_core::random_base62(14)
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => (b'k' + (c as u8 - b'0')) as char,
+            other => other,
+        })
+        .collect();
+    format!("Mk{random}")
+}
+
+/// Every file under `paths` (files or folders) that contains `needle`.
+fn files_containing(paths: &[std::path::PathBuf], needle: &[u8]) -> Vec<String> {
+    fn visit(path: &std::path::Path, needle: &[u8], found: &mut Vec<String>, seen: &mut usize) {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            for entry in entries.flatten() {
+                visit(&entry.path(), needle, found, seen);
+            }
+        } else if let Ok(bytes) = std::fs::read(path) {
+            *seen += 1;
+            if memchr::memmem::find(&bytes, needle).is_some() {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let mut seen = 0;
+    for path in paths {
+        visit(path, needle, &mut found, &mut seen);
+    }
+    assert!(seen > 0, "no database file was readable under {paths:?}");
+    found
+}
+
+/// Every file that holds the test's data at rest: the database's files and WAL (SQLite or
+/// PostgreSQL, checkpointed) and everything else in the test's folder (uploads, key file).
+async fn files_at_rest(app: &TestApp) -> Vec<std::path::PathBuf> {
+    let mut paths = app
+        .state
+        .store()
+        .checkpoint_and_locate_files()
+        .await
+        .unwrap();
+    paths.push(app.dir.path().to_path_buf());
+    paths
+}
+
+#[tokio::test]
+async fn what_users_and_integrators_fill_in_is_sealed_at_rest_and_unreadable_after_redaction() {
+    let app = spawn().await;
+    // `marker` goes where personal data goes; `reference` into the integrator's references
+    // (client_reference_id, related_customer), which redaction keeps, as documented in
+    // docs/compatibility.md. Neither may be found in clear at rest.
+    let (marker, reference) = (marker(), marker());
+
+    // An integrator's webhook endpoint, described and labelled with the marker.
+    let endpoint = app
+        .post(
+            SK_TEST,
+            "/v1/webhook_endpoints",
+            &[
+                ("url", &format!("http://127.0.0.1:9/{marker}")),
+                ("enabled_events[]", "*"),
+                ("description", &marker),
+                ("metadata[note]", &marker),
+            ],
+        )
+        .await;
+    assert_eq!(endpoint.status, 200, "{}", endpoint.body);
+
+    // A document session carrying the marker in every field an integrator fills.
+    let email = format!("{marker}@example.com");
+    let customer = format!("cus_{reference}");
+    let idempotency_key = format!("create-{marker}");
+    let params = [
+        ("type", "document"),
+        ("metadata[note]", marker.as_str()),
+        ("client_reference_id", reference.as_str()),
+        ("related_customer", customer.as_str()),
+        ("provided_details[email]", email.as_str()),
+        ("options[document][require_matching_selfie]", "true"),
+    ];
+    let created = app
+        .post_idempotent(
+            SK_TEST,
+            "/v1/identity/verification_sessions",
+            &params,
+            &idempotency_key,
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let document_session = created.body.clone();
+    let document_id = id_of(&document_session);
+
+    // The end user uploads images that carry the marker too.
+    let (mut browser, first) = consented(&app, &document_session).await;
+    let csrf = first.csrf();
+    if first.has_testid("document-type-id_card") {
+        browser
+            .post(
+                &format!("/verify/s/{document_id}/document-type"),
+                &[("csrf_token", &csrf), ("document_type", "id_card")],
+            )
+            .await
+            .assert_status(303);
+    }
+    let image = png_with_text(Some(&marker));
+    for slot in ["front", "back", "selfie"] {
+        let uploaded = browser
+            .upload(
+                &format!("/verify/s/{document_id}/image/{slot}"),
+                &[("csrf_token", csrf.as_str())],
+                Some(&image),
+            )
+            .await;
+        assert_eq!(
+            uploaded.status,
+            StatusCode::SEE_OTHER,
+            "{slot}: {}",
+            uploaded.body
+        );
+    }
+    browser
+        .post(
+            &format!("/verify/s/{document_id}/submit"),
+            &[("csrf_token", &csrf)],
+        )
+        .await
+        .assert_status(303);
+
+    // An ID-number session whose end user types the marker as their name.
+    let number_session = create_with_type(&app, "id_number", &reference).await;
+    let number_id = id_of(&number_session);
+    let (mut browser, details) = consented(&app, &number_session).await;
+    let csrf = details.csrf();
+    browser
+        .post(
+            &format!("/verify/s/{number_id}/details"),
+            &[
+                ("csrf_token", &csrf),
+                ("first_name", &marker),
+                ("last_name", &marker),
+                ("dob_day", "17"),
+                ("dob_month", "5"),
+                ("dob_year", "1990"),
+                ("id_number", "000-00-0000"),
+            ],
+        )
+        .await
+        .assert_status(303);
+    browser
+        .post(
+            &format!("/verify/s/{number_id}/submit"),
+            &[("csrf_token", &csrf)],
+        )
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+
+    // The marker went in: the API shows it back (so the scans below could find it).
+    let shown = app
+        .get(
+            SK_TEST,
+            &session_path(&document_id),
+            &[("expand[]", "provided_details")],
+        )
+        .await;
+    assert_eq!(shown.body["status"], "verified", "{}", shown.body);
+    assert_eq!(shown.body["provided_details"]["email"], email.as_str());
+    let found = app
+        .get(
+            SK_TEST,
+            "/v1/identity/verification_sessions",
+            &[("client_reference_id", &reference)],
+        )
+        .await;
+    assert_eq!(
+        found.body["data"].as_array().unwrap().len(),
+        2,
+        "{}",
+        found.body
+    );
+    let file_id = app
+        .get(
+            SK_TEST,
+            &format!(
+                "/v1/identity/verification_reports/{}",
+                shown.body["last_verification_report"].as_str().unwrap()
+            ),
+            &[],
+        )
+        .await
+        .body["document"]["files"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, contents) = app
+        .state
+        .store()
+        .file(false, &file_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(contents.unwrap(), image);
+
+    // Sealed at rest: not one byte of the database, its WAL or the test's folder holds them.
+    let at_rest = files_at_rest(&app).await;
+    for needle in [&marker, &reference] {
+        assert_eq!(
+            files_containing(&at_rest, needle.as_bytes()),
+            Vec::<String>::new()
+        );
+    }
+
+    // Redaction destroys the sessions' data keys.
+    let mut old_keys = Vec::new();
+    for id in [&document_id, &number_id] {
+        old_keys.extend(app.state.store().data_key_ids(id).await.unwrap());
+        let redacted = app
+            .post(SK_TEST, &format!("{}/redact", session_path(id)), &[])
+            .await;
+        assert_eq!(redacted.status, 200, "{}", redacted.body);
+    }
+    assert!(!old_keys.is_empty());
+    app.drain_jobs().await;
+    for id in [&document_id, &number_id] {
+        let got = app.get(SK_TEST, &session_path(id), &[]).await;
+        assert_eq!(got.body["redaction"]["status"], "redacted", "{}", got.body);
+        assert!(!got.body.to_string().contains(&marker), "{}", got.body);
+    }
+    for key in &old_keys {
+        assert!(
+            !app.state.store().data_key_exists(key).await.unwrap(),
+            "data key {key} survived redaction"
+        );
+    }
+    // The file's bytes are gone; the saved response of the create replays the redacted
+    // session; the events carry the redacted session.
+    let (_, contents) = app
+        .state
+        .store()
+        .file(false, &file_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(contents, None);
+    let replayed = app
+        .post_idempotent(
+            SK_TEST,
+            "/v1/identity/verification_sessions",
+            &params,
+            &idempotency_key,
+        )
+        .await;
+    assert_eq!(replayed.status, 200, "{}", replayed.body);
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replayed.body["id"], document_id.as_str());
+    assert_eq!(replayed.body["metadata"], serde_json::json!({}));
+    assert!(
+        !replayed.body.to_string().contains(&marker),
+        "{}",
+        replayed.body
+    );
+    let events = app.get(SK_TEST, "/v1/events", &[("limit", "100")]).await;
+    assert!(events.body["data"].as_array().unwrap().len() >= 6);
+    assert!(
+        !events.body.to_string().contains(&marker),
+        "{}",
+        events.body
+    );
+    let still_found = app
+        .get(
+            SK_TEST,
+            "/v1/identity/verification_sessions",
+            &[("client_reference_id", &reference)],
+        )
+        .await;
+    assert_eq!(
+        still_found.body["data"].as_array().unwrap().len(),
+        2,
+        "the integrator's reference still finds the redacted sessions"
+    );
+
+    let at_rest = files_at_rest(&app).await;
+    for needle in [&marker, &reference] {
+        assert_eq!(
+            files_containing(&at_rest, needle.as_bytes()),
+            Vec::<String>::new()
+        );
+    }
+}
+
+async fn create_with_type(app: &TestApp, session_type: &str, reference: &str) -> Value {
+    let reply = app
+        .post(
+            SK_TEST,
+            "/v1/identity/verification_sessions",
+            &[("type", session_type), ("client_reference_id", reference)],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
 }

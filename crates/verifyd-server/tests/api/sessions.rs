@@ -511,3 +511,88 @@ async fn sessions_and_pending_redactions_survive_a_restart() {
     }
     assert_eq!(status, "redacted");
 }
+
+#[tokio::test]
+async fn a_read_only_restricted_key_sees_no_end_user_credentials_and_mints_none() {
+    let app = TestApp::spawn().await;
+    let created = app.create_session(&[]).await;
+    let id = created.id();
+    assert!(created.body["client_secret"].is_string());
+
+    // The default restricted key reads the session, its list and its events without the
+    // end user's credentials.
+    let read = app.get(RK_TEST, &session_path(&id), &[]).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.body["status"], "requires_input");
+    assert_eq!(read.body["client_secret"], json!(null));
+    assert_eq!(read.body["url"], json!(null));
+    let listed = app
+        .get(RK_TEST, "/v1/identity/verification_sessions", &[])
+        .await;
+    assert_eq!(listed.body["data"][0]["client_secret"], json!(null));
+    assert_eq!(listed.body["data"][0]["url"], json!(null));
+    // A restricted key that may read events (but not write sessions) gets them without
+    // the credentials too.
+    let events_reader = "rk_test_eventsreader0000000000001";
+    let mut tx = app.state.store().begin().await.unwrap();
+    let permissions: std::collections::BTreeSet<_> = [
+        verifyd_core::keys::Permission::SessionsRead,
+        verifyd_core::keys::Permission::EventsRead,
+    ]
+    .into_iter()
+    .collect();
+    tx.insert_key(
+        &verifyd_store::StoredKey {
+            id: "key_eventsreader".into(),
+            livemode: false,
+            kind: "restricted".into(),
+            permissions: verifyd_core::keys::format_permissions(&permissions),
+            masked: verifyd_core::keys::mask_key(events_reader),
+        },
+        &verifyd_store::hash_key(events_reader),
+        0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let events = app.get(events_reader, "/v1/events", &[]).await;
+    assert_eq!(events.status, 200, "{}", events.body);
+    let object = &events.body["data"][0]["data"]["object"];
+    assert_eq!(object["id"], id.as_str());
+    assert_eq!(object["client_secret"], json!(null));
+    assert_eq!(object["url"], json!(null));
+    // The secret key still sees them.
+    let full = app.get(SK_TEST, "/v1/events", &[]).await;
+    assert!(full.body["data"][0]["data"]["object"]["client_secret"].is_string());
+
+    // Once the link has expired, a read-only retrieve writes nothing (no fresh link);
+    // a retrieve with a key that may write mints one, as Stripe's does.
+    app.clock.advance_seconds(49 * 60 * 60);
+    let before = app
+        .state
+        .store()
+        .session(false, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    let read = app.get(RK_TEST, &session_path(&id), &[]).await;
+    assert_eq!(read.body["url"], json!(null));
+    let after = app
+        .state
+        .store()
+        .session(false, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before, after, "a read-only retrieve changed the session");
+    let written = app.get(SK_TEST, &session_path(&id), &[]).await;
+    assert!(written.body["url"].is_string(), "{}", written.body);
+    let minted = app
+        .state
+        .store()
+        .session(false, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(before, minted);
+}
