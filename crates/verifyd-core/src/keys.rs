@@ -40,6 +40,13 @@ impl KeyKind {
     }
 }
 
+/// The name earlier versions gave the recent-sensitive-results permission (still accepted:
+/// keys stored with it keep working).
+const LEGACY_RECENT_SENSITIVE: &str = "identity.sensitive_verification_results:read";
+
+/// How long after a verification the "recent" sensitive-results permission reaches it.
+pub const RECENT_SENSITIVE_RESULTS_SECONDS: i64 = 48 * 3600;
+
 /// What a restricted key may do. Secret keys hold every permission, publishable keys none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Permission {
@@ -49,8 +56,12 @@ pub enum Permission {
     SessionsRead,
     /// Retrieve and list reports.
     ReportsRead,
-    /// Expand sensitive verification results (dob, id numbers, document numbers, ...).
+    /// Expand sensitive verification results (dob, id numbers, document numbers, ...) of
+    /// verifications from the last 48 hours (Stripe's "recent sensitive verification
+    /// results").
     SensitiveResultsRead,
+    /// The same for verifications of any age (Stripe's "all sensitive verification results").
+    AllSensitiveResultsRead,
     /// List and retrieve events.
     EventsRead,
     /// Create, update and delete webhook endpoints (and read them).
@@ -58,11 +69,12 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::SessionsRead,
         Permission::SessionsWrite,
         Permission::ReportsRead,
         Permission::SensitiveResultsRead,
+        Permission::AllSensitiveResultsRead,
         Permission::EventsRead,
         Permission::WebhookEndpointsWrite,
     ];
@@ -72,13 +84,21 @@ impl Permission {
             Permission::SessionsWrite => "identity.verification_sessions:write",
             Permission::SessionsRead => "identity.verification_sessions:read",
             Permission::ReportsRead => "identity.verification_reports:read",
-            Permission::SensitiveResultsRead => "identity.sensitive_verification_results:read",
+            Permission::SensitiveResultsRead => {
+                "identity.recent_sensitive_verification_results:read"
+            }
+            Permission::AllSensitiveResultsRead => {
+                "identity.all_sensitive_verification_results:read"
+            }
             Permission::EventsRead => "events:read",
             Permission::WebhookEndpointsWrite => "webhook_endpoints:write",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
+        if raw == LEGACY_RECENT_SENSITIVE {
+            return Some(Permission::SensitiveResultsRead);
+        }
         Self::ALL.into_iter().find(|p| p.as_str() == raw)
     }
 

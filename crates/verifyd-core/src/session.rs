@@ -670,15 +670,31 @@ impl VerificationSession {
     /// ([`Self::finish_redaction`]). A `requires_input` session is canceled on the way.
     /// Returns whether the session was canceled by this call.
     pub fn begin_redaction(&mut self) -> Result<bool, SessionStateError> {
+        self.redact_from(&[SessionStatus::RequiresInput, SessionStatus::Verified])
+    }
+
+    /// [`Self::begin_redaction`] for a session past the operator's retention period: a
+    /// canceled session is redacted too (it may hold personal data as much as any other);
+    /// only a session being processed must wait.
+    pub fn begin_retention_redaction(&mut self) -> Result<bool, SessionStateError> {
+        self.redact_from(&[
+            SessionStatus::RequiresInput,
+            SessionStatus::Verified,
+            SessionStatus::Canceled,
+        ])
+    }
+
+    /// Begins a redaction from one of `allowed` statuses; returns whether it canceled the
+    /// session (redacting a `requires_input` session cancels it).
+    fn redact_from(&mut self, allowed: &[SessionStatus]) -> Result<bool, SessionStateError> {
         self.ensure_not_redacted()?;
-        let canceled = match self.status {
-            SessionStatus::RequiresInput => {
-                self.status = SessionStatus::Canceled;
-                true
-            }
-            SessionStatus::Verified => false,
-            other => return Err(SessionStateError::NotRedactable(other)),
-        };
+        if !allowed.contains(&self.status) {
+            return Err(SessionStateError::NotRedactable(self.status));
+        }
+        let canceled = self.status == SessionStatus::RequiresInput;
+        if canceled {
+            self.status = SessionStatus::Canceled;
+        }
         self.secrets = None;
         self.attempt = None;
         self.submitted = None;
@@ -903,6 +919,34 @@ impl VerificationSession {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod retention_tests {
+    use super::*;
+
+    #[test]
+    fn retention_redacts_canceled_sessions_too_but_never_one_being_processed() {
+        let mut s = VerificationSession::create(
+            NewSession {
+                session_type: Some(SessionType::Document),
+                ..NewSession::default()
+            },
+            false,
+            1_700_000_000_000,
+        )
+        .unwrap();
+        s.status = SessionStatus::Canceled;
+        assert!(s.clone().begin_redaction().is_err());
+        assert_eq!(s.clone().begin_retention_redaction(), Ok(false));
+        s.status = SessionStatus::Processing;
+        assert!(s.clone().begin_retention_redaction().is_err());
+        s.status = SessionStatus::RequiresInput;
+        let mut r = s.clone();
+        assert_eq!(r.begin_retention_redaction(), Ok(true));
+        assert_eq!(r.status, SessionStatus::Canceled);
+        assert!(r.begin_retention_redaction().is_err(), "only once");
     }
 }
 

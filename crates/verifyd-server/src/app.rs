@@ -38,6 +38,29 @@ pub struct ServerConfig {
     pub upload_limits: UploadLimits,
     /// Requests per second per API key, per mode.
     pub rate_limits: crate::rate_limit::RateLimits,
+    /// How long personal data is kept when nobody redacts it.
+    pub retention: Retention,
+    /// Connection timeouts (request heads, idle keep-alive, shutdown drain).
+    pub http_timeouts: crate::serve::HttpTimeouts,
+}
+
+/// How long data is kept when nobody asks for it to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Uploads no submission used are erased once this old (default 48 h: an attempt
+    /// lasts at most that long, so no attempt can still submit them).
+    pub unsubmitted_uploads: std::time::Duration,
+    /// Sessions are redacted automatically once this old (default: never).
+    pub sessions: Option<std::time::Duration>,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            unsubmitted_uploads: std::time::Duration::from_secs(48 * 3600),
+            sessions: None,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -53,6 +76,8 @@ impl ServerConfig {
             live_checks: LiveChecksConfig::default(),
             upload_limits: UploadLimits::default(),
             rate_limits: crate::rate_limit::RateLimits::default(),
+            retention: Retention::default(),
+            http_timeouts: crate::serve::HttpTimeouts::default(),
         }
     }
 }
@@ -79,6 +104,10 @@ struct Inner {
     job_lease_millis: i64,
     upload_gate: UploadGate,
     rate_limiter: crate::rate_limit::RateLimiter,
+    retention: Retention,
+    /// When this process last recorded each stored key's use (seconds), so that a key's
+    /// `last_used_at` costs a write at most once a minute.
+    key_uses: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 /// State shared by every handler and worker. Cheap to clone.
@@ -114,6 +143,26 @@ impl AppState {
 
     pub fn rate_limiter(&self) -> &crate::rate_limit::RateLimiter {
         &self.0.rate_limiter
+    }
+
+    pub fn retention(&self) -> Retention {
+        self.0.retention
+    }
+
+    /// Whether this process should record a use of key `id` at `now` (seconds) now: once a
+    /// minute per key at most.
+    pub(crate) fn should_record_key_use(&self, id: &str, now: i64) -> bool {
+        let mut uses = self.0.key_uses.lock().unwrap_or_else(|e| e.into_inner());
+        match uses.get(id) {
+            Some(last) if now - last < 60 => false,
+            _ => {
+                if uses.len() >= 10_000 {
+                    uses.clear();
+                }
+                uses.insert(id.to_owned(), now);
+                true
+            }
+        }
     }
 
     pub fn test_engine(&self) -> &TestModeEngine {
@@ -184,6 +233,8 @@ impl AppState {
             job_lease_millis: config.job_lease.as_millis().max(1) as i64,
             upload_gate: UploadGate::new(config.upload_limits),
             rate_limiter: crate::rate_limit::RateLimiter::new(config.rate_limits),
+            retention: config.retention,
+            key_uses: Default::default(),
         })))
     }
 
@@ -270,6 +321,7 @@ pub struct Application {
     local_addr: SocketAddr,
     state: AppState,
     run_workers: bool,
+    http_timeouts: crate::serve::HttpTimeouts,
 }
 
 impl Application {
@@ -305,6 +357,7 @@ impl Application {
             local_addr,
             state,
             run_workers: config.run_workers,
+            http_timeouts: config.http_timeouts,
         })
     }
 
@@ -332,9 +385,7 @@ impl Application {
             Vec::new()
         };
         let router = routes::router(self.state.clone());
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = crate::serve::serve(self.listener, router, self.http_timeouts, shutdown).await;
         let _ = stop_tx.send(true);
         for worker in workers {
             let _ = worker.await;

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use verifyd_core::keys::{
     key_shape, mask_key, parse_permissions, KeyKind, Permission, MIN_CONFIGURED_KEY_RANDOM,
 };
-use verifyd_store::hash_key;
+use verifyd_store::{hash_key, StoredKey};
 
 /// Who is calling.
 #[derive(Debug, Clone)]
@@ -61,7 +61,18 @@ impl Caller {
     /// Sensitive verification results need a restricted key that holds the permission.
     pub fn may_read_sensitive_results(&self) -> bool {
         self.kind == KeyKind::Restricted
-            && self.permissions.contains(&Permission::SensitiveResultsRead)
+            && (self.permissions.contains(&Permission::SensitiveResultsRead)
+                || self
+                    .permissions
+                    .contains(&Permission::AllSensitiveResultsRead))
+    }
+
+    /// Sensitive results of verifications older than 48 hours need the "all" permission.
+    pub fn may_read_old_sensitive_results(&self) -> bool {
+        self.kind == KeyKind::Restricted
+            && self
+                .permissions
+                .contains(&Permission::AllSensitiveResultsRead)
     }
 }
 
@@ -167,6 +178,36 @@ pub(crate) fn presented_key(headers: &HeaderMap) -> ApiResult<String> {
     Ok(key)
 }
 
+/// Refuses a revoked key as unknown and an expired one (a rolled key past its grace) with
+/// Stripe's `api_key_expired`; notes the use of a key that works (at most once a minute).
+fn check_lifecycle(app: &AppState, stored: &StoredKey, key: &str) -> ApiResult<()> {
+    let now = app.clock().now_seconds();
+    if stored.revoked_at.is_some() {
+        return Err(unauthorized(format!(
+            "Invalid API Key provided: {}",
+            mask_key(key)
+        )));
+    }
+    if !stored.is_usable(now) {
+        return Err(unauthorized(format!(
+            "Expired API Key provided: {}. Your API key has expired; use the key it was \
+             rolled to, or create a new one with `verifyd keys create`.",
+            mask_key(key)
+        ))
+        .with_code("api_key_expired"));
+    }
+    if app.should_record_key_use(&stored.id, now) {
+        let store = app.store().clone();
+        let id = stored.id.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.touch_key(&id, now).await {
+                tracing::warn!(%error, "could not record a key's use");
+            }
+        });
+    }
+    Ok(())
+}
+
 /// Authenticates a request to a secret-key endpoint.
 pub async fn authenticate_secret(app: &AppState, headers: &HeaderMap) -> ApiResult<Caller> {
     let key = presented_key(headers)?;
@@ -185,6 +226,7 @@ pub async fn authenticate_secret(app: &AppState, headers: &HeaderMap) -> ApiResu
             .find_key_by_hash(&hash)
             .await?
             .ok_or_else(invalid)?;
+        check_lifecycle(app, &stored, &key)?;
         let kind = KeyKind::parse(&stored.kind).ok_or_else(invalid)?;
         let permissions = match kind {
             KeyKind::Restricted => parse_permissions(&stored.permissions).map_err(|bad| {
@@ -231,6 +273,7 @@ pub async fn authenticate_publishable(app: &AppState, key: &str) -> ApiResult<Ca
             .find_key_by_hash(&hash)
             .await?
             .ok_or_else(invalid)?;
+        check_lifecycle(app, &stored, key)?;
         if KeyKind::parse(&stored.kind) != Some(KeyKind::Publishable) {
             return Err(invalid());
         }

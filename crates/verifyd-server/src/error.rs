@@ -200,7 +200,9 @@ impl From<verifyd_store::StoreError> for ApiError {
             // a further retry).
             return ApiError::new(
                 StatusCode::CONFLICT,
-                "There is currently another in-progress request using this Idempotent Key                  (that probably means you submitted twice, and the other request is still                  going through). Please try again later.",
+                "There is currently another in-progress request using this Idempotent Key (that \
+                 probably means you submitted twice, and the other request is still going \
+                 through). Please try again later.",
             )
             .with_type(ErrorType::IdempotencyError)
             .with_code("idempotency_key_in_use");

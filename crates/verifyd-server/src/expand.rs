@@ -17,10 +17,13 @@ pub const MAX_DEPTH: usize = 4;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Expand {
     children: BTreeMap<String, Expand>,
+    /// The requested paths that reach sensitive verification results (at the root only).
+    sensitive: Vec<String>,
 }
 
 static NOTHING: Expand = Expand {
     children: BTreeMap::new(),
+    sensitive: Vec::new(),
 };
 
 impl Expand {
@@ -156,6 +159,46 @@ pub fn sensitive_results_forbidden() -> ApiError {
     )
 }
 
+/// Before sensitive results of one object are shown: refuses them (the whole request, as
+/// Stripe does) when the verification is older than 48 hours and the key holds only the
+/// "recent" permission, and records the read in the audit log (key, object, paths; never the
+/// values). `verified_at` is when the object's verification was processed (its report's
+/// `created`), `None` when there is none.
+pub async fn allow_sensitive_read(
+    app: &crate::app::AppState,
+    caller: &Caller,
+    expand: &Expand,
+    object_id: &str,
+    verified_at: Option<i64>,
+) -> ApiResult<()> {
+    if expand.sensitive.is_empty() {
+        return Ok(());
+    }
+    let now = app.clock().now_seconds();
+    let old = verified_at
+        .is_some_and(|at| now - at > verifyd_core::keys::RECENT_SENSITIVE_RESULTS_SECONDS);
+    if old && !caller.may_read_old_sensitive_results() {
+        return Err(sensitive_results_forbidden());
+    }
+    app.store()
+        .record_audit(
+            now,
+            &caller.masked_key,
+            "sensitive_results.read",
+            Some(object_id),
+            Some(&expand.sensitive.join(",")),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Whether any requested path reaches sensitive results.
+impl Expand {
+    pub fn reaches_sensitive_results(&self) -> bool {
+        !self.sensitive.is_empty()
+    }
+}
+
 /// Checks `paths` against `root` and the caller's rights. For list endpoints (`list`),
 /// each path must start with `data.` and the returned tree is the one below `data`.
 pub fn parse(
@@ -201,6 +244,9 @@ pub fn parse(
         }
         if touches_sensitive && !caller.may_read_sensitive_results() {
             return Err(sensitive_results_forbidden());
+        }
+        if touches_sensitive {
+            tree.sensitive.push(path.clone());
         }
         tree.insert(relative);
     }

@@ -359,4 +359,54 @@ mod tests {
         assert_eq!(tree.get("c]"), Some(&v("2")));
         assert_eq!(tree.get("[x]"), Some(&v("3")));
     }
+
+    mod fuzz {
+        //! Property tests (a brief fuzzing run on every `cargo test`): whatever bytes a
+        //! client sends, decoding ends in a tree or in a 400, never a panic or a 500, and
+        //! takes time linear in the body.
+        use super::super::parse;
+        use proptest::prelude::*;
+
+        /// Bodies that look like forms: names with brackets and indexes, escapes (valid and
+        /// broken), separators, arbitrary bytes.
+        fn formish() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                Just(b"[".to_vec()),
+                Just(b"]".to_vec()),
+                Just(b"[]".to_vec()),
+                Just(b"=".to_vec()),
+                Just(b"&".to_vec()),
+                Just(b"%".to_vec()),
+                Just(b"%00".to_vec()),
+                Just(b"%5B".to_vec()),
+                Just(b"%E2%82".to_vec()),
+                Just(b"+".to_vec()),
+                Just(b"metadata".to_vec()),
+                Just(b"options[document][allowed_types]".to_vec()),
+                "[a-z0-9_]{1,6}".prop_map(String::into_bytes),
+                any::<u8>().prop_map(|b| vec![b]),
+            ];
+            proptest::collection::vec(piece, 0..64).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_bytes_decode_or_are_refused_with_a_400(
+                raw in proptest::collection::vec(any::<u8>(), 0..1024)
+            ) {
+                if let Err(error) = parse(&raw) {
+                    prop_assert_eq!(error.status.as_u16(), 400);
+                }
+            }
+
+            #[test]
+            fn form_shaped_bodies_decode_or_are_refused_with_a_400(raw in formish()) {
+                if let Err(error) = parse(&raw) {
+                    prop_assert_eq!(error.status.as_u16(), 400);
+                }
+            }
+        }
+    }
 }

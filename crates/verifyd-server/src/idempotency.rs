@@ -100,10 +100,12 @@ pub async fn begin(app: &AppState, req: &ApiRequest, caller: &Caller) -> ApiResu
     }
 }
 
-/// The session a saved response is about (its data key seals the response, so that
-/// redacting the session reaches the saved copy).
-fn session_concerned(body: &Value) -> Option<String> {
-    (body["object"] == "identity.verification_session")
+/// The object a saved response is, when it is a session or a webhook endpoint: its data key
+/// seals the response, so that redacting the session (or deleting the endpoint, whose
+/// signing secret the create response carries) reaches the saved copy.
+fn subject_of(body: &Value) -> Option<String> {
+    let object = body["object"].as_str()?;
+    (object == "identity.verification_session" || object == "webhook_endpoint")
         .then(|| body["id"].as_str().map(str::to_owned))
         .flatten()
 }
@@ -138,7 +140,7 @@ pub async fn commit_ok(
             status: 200,
             body: body.to_string(),
             request_id: Some(req.request_id.clone()),
-            verification_session: session_concerned(&body),
+            subject: subject_of(&body),
         };
         // A request that outlived its lock and was taken over by a retry rolls back here
         // (dropping `tx`): the retry's result is the one, never both.
@@ -176,10 +178,18 @@ pub async fn abandon(
             .release_idempotency_key(claim.livemode, &claim.key, &claim.owner)
             .await
     };
-    if let Err(store_error) = outcome {
-        tracing::error!(error = %store_error, "could not settle an idempotency key");
+    match outcome {
+        Ok(()) => error,
+        // Another request took the key over meanwhile: its result is the key's, so this
+        // client must not be told something else happened (it retries and gets that one).
+        Err(verifyd_store::StoreError::ClaimLost) => {
+            ApiError::from(verifyd_store::StoreError::ClaimLost)
+        }
+        Err(store_error) => {
+            tracing::error!(error = %store_error, "could not settle an idempotency key");
+            error
+        }
     }
-    error
 }
 
 async fn save_error(
@@ -193,9 +203,9 @@ async fn save_error(
         status: error.status.as_u16(),
         body: error.body().to_string(),
         request_id: Some(req.request_id.clone()),
-        // Errors describe the request, not a session's data: the account's key seals them
+        // Errors describe the request, not an object's data: the account's key seals them
         // (a path may name a session that does not exist).
-        verification_session: None,
+        subject: None,
     };
     tx.complete_idempotency_key(claim.livemode, &claim.key, &claim.owner, &record)
         .await?;

@@ -21,6 +21,7 @@ pub mod rate_limit;
 pub mod render;
 pub mod request;
 pub mod routes;
+pub mod serve;
 pub mod webhooks;
 pub mod workers;
 

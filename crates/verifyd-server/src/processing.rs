@@ -61,7 +61,21 @@ pub async fn submit_with_cause(
         Some(TestOutcome::VerifiedDelayed) if !session.livemode => DELAYED_VERIFICATION_MILLIS,
         _ => 0,
     };
+    // The images of the submission are kept (until redaction); uploads it did not use are
+    // erased by the retention sweep.
+    let files: Vec<String> = [
+        &submission.document_front,
+        &submission.document_back,
+        &submission.selfie,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
     session.submit(submission)?;
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    tx.mark_files_submitted(session.livemode, session.id.as_str(), &files)
+        .await?;
     tx.update_session(session).await?;
     record(app, tx, session, EventType::Processing, cause).await?;
     Work::process_submission(session.livemode, session.id.as_str())

@@ -1,9 +1,10 @@
 //! Per-key request rate limits on the API (`/v1/…`), answered as Stripe answers them: 429,
 //! `invalid_request_error` with code `rate_limit`, `Stripe-Rate-Limited-Reason` and
-//! `Stripe-Should-Retry: true` (so the SDKs back off and retry). Each API key (told apart by
-//! a hash of what was presented; the key itself is not kept) has a token bucket refilled at
-//! its mode's rate, holding one second's worth. It runs before authentication and the
-//! idempotency layer, like Stripe's limiters, so a limited request saves nothing.
+//! `Stripe-Should-Retry: true` (so the SDKs back off and retry). Each API key that
+//! authenticates (told apart by a hash; the key itself is not kept) has a token bucket refilled
+//! at its mode's rate, holding one second's worth. It runs before the handlers and the
+//! idempotency layer, like Stripe's limiters, so a limited request saves nothing. Limits are
+//! per process.
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -56,6 +57,11 @@ impl RateLimiter {
         }
     }
 
+    /// Whether any mode is limited.
+    pub fn is_on(&self) -> bool {
+        self.limits.live_per_second > 0 || self.limits.test_per_second > 0
+    }
+
     /// Takes a token for `credential` (whatever was presented as the key); false when the
     /// key is over its rate.
     pub fn admit(&self, credential: &str, now: Instant) -> bool {
@@ -97,15 +103,20 @@ impl RateLimiter {
     }
 }
 
-/// The middleware: API requests over their key's rate get Stripe's 429.
+/// The middleware: API requests over their key's rate get Stripe's 429. Only keys that
+/// authenticate have a bucket (a request with an unknown key gets its 401 from the handler):
+/// a flood of made-up keys cannot crowd out the buckets of real ones.
 pub async fn rate_limit_layer(
     State(app): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path().starts_with("/v1/") {
+    if request.uri().path().starts_with("/v1/") && app.rate_limiter().is_on() {
         if let Ok(credential) = crate::auth::presented_key(request.headers()) {
-            if !app.rate_limiter().admit(&credential, Instant::now()) {
+            let known = crate::auth::authenticate_secret(&app, request.headers())
+                .await
+                .is_ok();
+            if known && !app.rate_limiter().admit(&credential, Instant::now()) {
                 return too_many_requests();
             }
         }

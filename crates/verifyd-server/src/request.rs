@@ -10,7 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, MatchedPath, Request};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 use verifyd_core::random_base62;
@@ -31,6 +31,40 @@ impl RequestId {
     }
 }
 
+/// Longest request target (path and query) accepted.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most bytes of header fields accepted.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// Stripe's error for a request whose target or headers are too large (checked here, before
+/// any handler, so that the answer is an error object with a `Request-Id`).
+fn oversized_head(request: &Request) -> Option<ApiError> {
+    let uri = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if uri > MAX_URI_BYTES {
+        return Some(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!("The request URL is too long: at most {MAX_URI_BYTES} bytes are accepted."),
+        ));
+    }
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers > MAX_HEADER_BYTES {
+        return Some(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "The request headers are too large: at most {MAX_HEADER_BYTES} bytes are accepted."
+            ),
+        ));
+    }
+    None
+}
+
 /// Stamps `Request-Id` (and `Stripe-Version`) on every response, errors included, and
 /// logs the request without its parameters.
 pub async fn request_id_layer(mut request: Request, next: Next) -> Response {
@@ -48,7 +82,10 @@ pub async fn request_id_layer(mut request: Request, next: Next) -> Response {
         .unwrap_or_else(|| "(unmatched)".to_owned());
     request.extensions_mut().insert(request_id.clone());
     let started = Instant::now();
-    let mut response = next.run(request).await;
+    let mut response = match oversized_head(&request) {
+        Some(error) => error.into_response(),
+        None => next.run(request).await,
+    };
     let headers = response.headers_mut();
     if !headers.contains_key("request-id") {
         if let Ok(value) = HeaderValue::from_str(&request_id.0) {

@@ -1,8 +1,10 @@
 //! Background work, driven by the durable job queue in `verifyd-store`. A [`Worker`] claims
 //! one due job at a time under a lease and commits the job's effects together with the
 //! job's removal; `run_once` lets tests drive it deterministically. Jobs ([`Work`]):
-//! processing a submitted session, and finishing a redaction. The loop also prunes expired
-//! idempotency keys and events older than 30 days.
+//! processing a submitted session, and finishing a redaction. The loop also sweeps, every
+//! ten minutes ([`Worker::sweep`]): expired idempotency keys, events older than 30 days,
+//! uploads no submission used once past the upload retention, and — when the operator set a
+//! retention period — redacts sessions older than it.
 //!
 //! Processing runs its checks outside every transaction (live checks take seconds of CPU):
 //! read the session, run the checks, then record the result in one transaction that first
@@ -187,7 +189,8 @@ impl Worker {
                 None,
                 self.app.render_context(),
             );
-            tx.redact_saved_responses(id, &redacted.to_string()).await?;
+            tx.replace_saved_responses(id, &redacted.to_string(), id)
+                .await?;
             tx.erase_attempt_records_of_session(id).await?;
             tx.destroy_data_keys(&retired).await?;
         }
@@ -195,6 +198,83 @@ impl Worker {
             tx.commit().await?;
         } else {
             tx.rollback().await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes what is kept only for a while: idempotency keys past 24 h, events past 30
+    /// days, the bytes of uploads no submission used once past the upload retention; and, if
+    /// the operator set a session retention, begins the redaction of sessions older than it
+    /// (a batch per sweep; the redaction jobs finish them). Failures are logged and retried
+    /// at the next sweep.
+    pub async fn sweep(&self) {
+        let store = self.app.store();
+        let before = self.app.clock().now_millis() - RETENTION_MILLIS;
+        if let Err(error) = store.prune_idempotency_keys(before).await {
+            tracing::warn!(%error, "pruning idempotency keys failed");
+        }
+        let now_seconds = self.app.clock().now_seconds();
+        if let Err(error) = store
+            .prune_events(now_seconds - EVENT_RETENTION_SECONDS)
+            .await
+        {
+            tracing::warn!(%error, "pruning events failed");
+        }
+        let retention = self.app.retention();
+        let uploads_before = now_seconds - retention.unsubmitted_uploads.as_secs() as i64;
+        match store.erase_unsubmitted_uploads(uploads_before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(uploads = n, "erased uploads no submission used"),
+            Err(error) => tracing::warn!(%error, "erasing unused uploads failed"),
+        }
+        if let Some(keep) = retention.sessions {
+            if let Err(error) = self
+                .redact_sessions_past(now_seconds - keep.as_secs() as i64)
+                .await
+            {
+                tracing::warn!(%error, "redacting sessions past their retention failed");
+            }
+        }
+    }
+
+    /// Begins the redaction of up to a batch of sessions created before `created_before`.
+    async fn redact_sessions_past(&self, created_before: i64) -> Result<(), JobError> {
+        let due = self
+            .app
+            .store()
+            .sessions_past_retention(created_before, 500)
+            .await?;
+        for (livemode, id) in &due {
+            let mut tx = self.app.store().begin().await?;
+            let Some(mut session) = tx.session(*livemode, id).await? else {
+                continue;
+            };
+            let Ok(canceled) = session.begin_retention_redaction() else {
+                continue; // processing again, or redacted meanwhile
+            };
+            tx.update_session(&session).await?;
+            if canceled {
+                record(
+                    &self.app,
+                    &mut tx,
+                    &session,
+                    EventType::Canceled,
+                    &EventCause::none(),
+                )
+                .await?;
+            }
+            let now = self.app.clock().now_millis();
+            Work::finish_redaction(*livemode, id)
+                .enqueue(&mut tx, now, now)
+                .await?;
+            tx.commit().await?;
+        }
+        if !due.is_empty() {
+            tracing::info!(
+                sessions = due.len(),
+                "redaction begun for sessions past retention"
+            );
+            self.app.notify_jobs();
         }
         Ok(())
     }
@@ -208,14 +288,7 @@ impl Worker {
             }
             if last_prune.elapsed() >= PRUNE_EVERY {
                 last_prune = tokio::time::Instant::now();
-                let before = self.app.clock().now_millis() - RETENTION_MILLIS;
-                if let Err(error) = self.app.store().prune_idempotency_keys(before).await {
-                    tracing::warn!(%error, "pruning idempotency keys failed");
-                }
-                let events_before = self.app.clock().now_seconds() - EVENT_RETENTION_SECONDS;
-                if let Err(error) = self.app.store().prune_events(events_before).await {
-                    tracing::warn!(%error, "pruning events failed");
-                }
+                self.sweep().await;
             }
             let wake = self.wake.notified();
             // Each job runs in its own task, so that a bug that panics ends that attempt

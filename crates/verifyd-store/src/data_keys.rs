@@ -9,7 +9,7 @@ use crate::sealing::{sealed_key_id, DataKey, Kind, Sealer};
 use crate::{Result, Store, StoreError, Tx};
 
 /// Scope of values that belong to no session or endpoint (saved responses of such requests).
-pub(crate) const ACCOUNT_SCOPE: &str = "account";
+pub const ACCOUNT_SCOPE: &str = "account";
 /// The one data key of the blind index (an HMAC key, never a cipher key).
 pub(crate) const INDEX_KEY_ID: &str = "dk_index";
 
@@ -18,6 +18,19 @@ pub(crate) const INDEX_KEY_ID: &str = "dk_index";
 pub struct MasterKeyUse {
     pub master_key_id: String,
     pub data_keys: i64,
+}
+
+/// A value stored in clear: read as it is while the store seals such values (its first start
+/// after the upgrade), refused afterwards — only someone writing to the database directly
+/// could have put it there.
+fn unsealed(sealer: &Sealer, value: &[u8]) -> Result<Vec<u8>> {
+    if sealer.accepts_unsealed() {
+        Ok(value.to_vec())
+    } else {
+        Err(StoreError::Corrupt(
+            "a value is stored in clear where a sealed one belongs".into(),
+        ))
+    }
 }
 
 /// Loads the data key `id` through `target` (or the cache).
@@ -43,7 +56,7 @@ impl Store {
     /// Opens a stored value of `kind` (a value stored before sealing comes back as it is).
     pub(crate) async fn open(&self, kind: Kind, value: &[u8]) -> Result<Vec<u8>> {
         match sealed_key_id(value)? {
-            None => Ok(value.to_vec()),
+            None => unsealed(&self.sealer, value),
             Some(id) => {
                 let key = load_data_key(self.reader(), &self.sealer, id).await?;
                 self.sealer.open(&key, kind, value)
@@ -87,8 +100,7 @@ impl Store {
             row.get::<&str>("master_key_id"),
             &row.get::<Vec<u8>>("wrapped"),
         )?;
-        self.sealer.set_index_key(&raw);
-        Ok(())
+        self.sealer.set_index_key(&raw)
     }
 
     /// How many data keys each master key wraps.
@@ -117,21 +129,28 @@ impl Store {
     /// one transaction; returns how many. Running servers keep working throughout: every
     /// data key is readable under either key while both are configured.
     pub async fn rewrap_data_keys(&self, batch: u32) -> Result<u64> {
-        let current = self.sealer.keyring().current_id().to_owned();
+        let keyring = self.sealer.keyring();
+        let older = keyring.ids()[1..].to_vec();
+        if older.is_empty() {
+            return Ok(0);
+        }
         let skip_locked = self.backend().skip_locked();
+        // Only keys under a configured older master key: one wrapped by a key nobody has
+        // cannot be re-wrapped (`master-key status` lists those).
+        let placeholders = vec!["?"; older.len()].join(", ");
         let select = format!(
-            "SELECT id, master_key_id, wrapped FROM data_keys WHERE master_key_id <> ? \
-             ORDER BY id LIMIT ?{skip_locked}"
+            "SELECT id, master_key_id, wrapped FROM data_keys WHERE master_key_id IN \
+             ({placeholders}) ORDER BY id LIMIT ?{skip_locked}"
         );
         let select = select.as_str();
-        let current = current.as_str();
+        let older = &older;
         self.retrying(move || async move {
             let mut tx = self.begin().await?;
-            let rows = sql(select)
-                .bind(current)
-                .bind(i64::from(batch))
-                .fetch_all(tx.conn())
-                .await?;
+            let mut query = sql(select);
+            for id in older {
+                query = query.bind(id.as_str());
+            }
+            let rows = query.bind(i64::from(batch)).fetch_all(tx.conn()).await?;
             let mut done = 0;
             for row in &rows {
                 let id: String = row.get("id");
@@ -298,7 +317,7 @@ impl Tx {
     /// Opens a stored value of `kind` as this transaction sees the keys.
     pub(crate) async fn open(&mut self, kind: Kind, value: &[u8]) -> Result<Vec<u8>> {
         match sealed_key_id(value)? {
-            None => Ok(value.to_vec()),
+            None => unsealed(&self.sealer, value),
             Some(id) => {
                 let sealer = self.sealer.clone();
                 let key = load_data_key(self.conn(), &sealer, id).await?;

@@ -4,8 +4,8 @@
 //! (`pending_webhooks = 0`).
 //!
 //! Event bodies are sealed under their session's data key, endpoints (with their signing
-//! secrets) under their own, attempt records (what a receiver answered) under the
-//! session's of the event.
+//! secrets) under their own; attempt records keep status, timing and a sealed transport
+//! error, never what a receiver answered.
 
 use crate::data_keys::ACCOUNT_SCOPE;
 use crate::db::{sql, DbRow};
@@ -59,8 +59,8 @@ pub struct AttemptRecord {
     pub attempted_at: i64,
     pub duration_ms: i64,
     pub status_code: Option<i64>,
+    /// What went wrong (a status or transport error; never the receiver's body).
     pub error: Option<String>,
-    pub response_excerpt: Option<String>,
 }
 
 /// How an attempt settles its delivery.
@@ -409,26 +409,20 @@ impl Store {
                     continue;
                 }
                 count += 1;
-                let scope = delivery
-                    .verification_session
-                    .as_deref()
-                    .unwrap_or(ACCOUNT_SCOPE);
+                // What went wrong on the way (a transport error naming the endpoint's URL),
+                // sealed. What the receiver answered is not kept: it may echo the event, and
+                // nothing in verifyd reads it.
                 let error = match &attempt.error {
-                    Some(e) => Some(tx.seal(scope, Kind::Attempt, e.as_bytes()).await?),
-                    None => None,
-                };
-                let excerpt = match &attempt.response_excerpt {
-                    Some(e) => Some(tx.seal(scope, Kind::Attempt, e.as_bytes()).await?),
+                    Some(e) => Some(tx.seal(ACCOUNT_SCOPE, Kind::Attempt, e.as_bytes()).await?),
                     None => None,
                 };
                 sql("INSERT INTO webhook_attempts (delivery_id, attempted_at, duration_ms, \
-                     status_code, error, response_excerpt) VALUES (?, ?, ?, ?, ?, ?)")
+                     status_code, error) VALUES (?, ?, ?, ?, ?)")
                 .bind(delivery.id)
                 .bind(attempt.attempted_at)
                 .bind(attempt.duration_ms)
                 .bind(attempt.status_code)
                 .bind(error.as_deref())
-                .bind(excerpt.as_deref())
                 .execute(tx.conn())
                 .await?;
                 if let Some(event) = &delivery.event {

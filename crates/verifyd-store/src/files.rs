@@ -1,6 +1,8 @@
 //! File objects (`file_…`): uploaded document and selfie images, stored in the database
 //! with the session they belong to, their contents sealed under the session's data key.
 //! Redaction deletes their contents (and destroys the key), and so does replacing an upload.
+//! Uploads that were never part of a submission are erased when their attempt ends or, at
+//! the latest, once older than the upload retention.
 
 use crate::db::sql;
 use crate::sealing::Kind;
@@ -55,6 +57,26 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Erases the contents of uploads created before `created_before` (seconds) that no
+    /// submission used. Returns how many.
+    pub async fn erase_unsubmitted_uploads(&self, created_before: i64) -> Result<u64> {
+        self.retrying(move || async move {
+            let mut tx = self.begin().await?;
+            let done = sql(
+                "UPDATE files SET contents = NULL WHERE submitted = FALSE AND created < ? \
+                 AND contents IS NOT NULL",
+            )
+            .bind(created_before)
+            .execute(tx.conn())
+            .await?;
+            tx.commit().await?;
+            Ok(done)
+        })
+        .await
+    }
+}
+
 impl Tx {
     pub async fn insert_file(&mut self, file: &FileRecord, contents: &[u8]) -> Result<()> {
         let sealed = self
@@ -95,6 +117,42 @@ impl Tx {
         .execute(self.conn())
         .await?;
         Ok(done > 0)
+    }
+
+    /// Marks files as part of a submission: they are kept (until redaction) from now on.
+    pub async fn mark_files_submitted(
+        &mut self,
+        livemode: bool,
+        session_id: &str,
+        ids: &[&str],
+    ) -> Result<()> {
+        for id in ids {
+            sql("UPDATE files SET submitted = TRUE WHERE livemode = ? AND verification_session = ? \
+                 AND id = ?")
+            .bind(livemode)
+            .bind(session_id)
+            .bind(*id)
+            .execute(self.conn())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Erases the contents of a session's uploads that no submission used (their attempt
+    /// ended). Returns how many.
+    pub async fn erase_unsubmitted_files_of_session(
+        &mut self,
+        livemode: bool,
+        session_id: &str,
+    ) -> Result<u64> {
+        sql(
+            "UPDATE files SET contents = NULL WHERE livemode = ? AND verification_session = ? \
+             AND submitted = FALSE AND contents IS NOT NULL",
+        )
+        .bind(livemode)
+        .bind(session_id)
+        .execute(self.conn())
+        .await
     }
 
     /// Erases the contents of every file of a session (redaction). Returns how many.

@@ -17,8 +17,9 @@ pub struct IdempotencyRecord {
     pub status: u16,
     pub body: String,
     pub request_id: Option<String>,
-    /// The session the request was about, if any.
-    pub verification_session: Option<String>,
+    /// The object the response is (a session `vs_…` or a webhook endpoint `we_…`), if any:
+    /// its data key seals the response, and redacting or deleting it rewrites the response.
+    pub subject: Option<String>,
 }
 
 /// What to do with a request that carries an idempotency key.
@@ -52,12 +53,16 @@ impl Store {
     ) -> Result<IdempotencyClaim> {
         let indexed = self.blind_index("idempotency_key", key);
         let key = indexed.as_str();
+        // The request's fingerprint hashes its parameters (an email, metadata): stored as a
+        // keyed hash too, so that guessing the parameters cannot confirm them.
+        let fingerprint = self.blind_index("request_fingerprint", fingerprint);
+        let fingerprint = fingerprint.as_str();
         let owner = verifyd_core::random_base62(24);
         let owner = owner.as_str();
         let lock = self.backend().for_update();
         let select = format!(
             "SELECT fingerprint, state, locked_until, response_status, response_body, request_id, \
-             created, verification_session FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ?{lock}"
+             created, subject FROM idempotency_keys WHERE livemode = ? AND idempotency_key = ?{lock}"
         );
         let select = select.as_str();
         self.retrying(move || async move {
@@ -104,7 +109,7 @@ impl Store {
                 sql(
                     "UPDATE idempotency_keys SET fingerprint = ?, state = 'in_flight', \
                      locked_until = ?, response_status = NULL, response_body = NULL, \
-                     request_id = NULL, verification_session = NULL, created = ?, owner = ? \
+                     request_id = NULL, subject = NULL, created = ?, owner = ? \
                      WHERE livemode = ? AND idempotency_key = ?",
                 )
                 .bind(fingerprint)
@@ -130,7 +135,7 @@ impl Store {
                     body: String::from_utf8(body)
                         .map_err(|_| StoreError::Corrupt("saved response is not UTF-8".into()))?,
                     request_id: row.get("request_id"),
-                    verification_session: row.get("verification_session"),
+                    subject: row.get("subject"),
                 })
             } else if row.get::<i64>("locked_until") > now_millis {
                 IdempotencyClaim::InFlight
@@ -207,10 +212,7 @@ impl Tx {
         owner: &str,
         record: &IdempotencyRecord,
     ) -> Result<()> {
-        let scope = record
-            .verification_session
-            .as_deref()
-            .unwrap_or(ACCOUNT_SCOPE);
+        let scope = record.subject.as_deref().unwrap_or(ACCOUNT_SCOPE);
         let sealed = self
             .seal(scope, Kind::Response, record.body.as_bytes())
             .await?;
@@ -232,12 +234,12 @@ impl Tx {
         }
         sql(
             "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, \
-             request_id = ?, verification_session = ? WHERE livemode = ? AND idempotency_key = ?",
+             request_id = ?, subject = ? WHERE livemode = ? AND idempotency_key = ?",
         )
         .bind(i64::from(record.status))
         .bind(sealed.as_slice())
         .bind(&record.request_id)
-        .bind(record.verification_session.as_deref())
+        .bind(record.subject.as_deref())
         .bind(livemode)
         .bind(key.as_str())
         .execute(self.conn())
@@ -245,32 +247,33 @@ impl Tx {
         Ok(())
     }
 
-    /// Replaces the saved responses about a session that is being redacted: successful
-    /// ones replay `redacted_body` from now on; the others are sealed again as they are (they
-    /// describe the request, not the session). Call after [`Tx::renew_data_key`], before the
-    /// old keys are destroyed.
-    pub async fn redact_saved_responses(
+    /// Replaces the saved responses that are `subject` (a session being redacted, an
+    /// endpoint being deleted): successful ones replay `replacement` from now on, sealed
+    /// under `seal_under`'s data key; the others are sealed there again as they are. Call
+    /// before the subject's old data keys are destroyed.
+    pub async fn replace_saved_responses(
         &mut self,
-        session_id: &str,
-        redacted_body: &str,
+        subject: &str,
+        replacement: &str,
+        seal_under: &str,
     ) -> Result<u64> {
         let rows = sql(
             "SELECT livemode, idempotency_key, response_status, response_body FROM \
-             idempotency_keys WHERE verification_session = ? AND state = 'done'",
+             idempotency_keys WHERE subject = ? AND state = 'done'",
         )
-        .bind(session_id)
+        .bind(subject)
         .fetch_all(self.conn())
         .await?;
         let mut done = 0;
         for row in &rows {
             let body = match row.get::<Option<i64>>("response_status") {
-                Some(200) => redacted_body.as_bytes().to_vec(),
+                Some(200) => replacement.as_bytes().to_vec(),
                 _ => match row.get::<Option<Vec<u8>>>("response_body") {
                     Some(sealed) => self.open(Kind::Response, &sealed).await?,
                     None => Vec::new(),
                 },
             };
-            let sealed = self.seal(session_id, Kind::Response, &body).await?;
+            let sealed = self.seal(seal_under, Kind::Response, &body).await?;
             done += sql("UPDATE idempotency_keys SET response_body = ? \
                  WHERE livemode = ? AND idempotency_key = ?")
             .bind(sealed.as_slice())

@@ -23,6 +23,13 @@ impl Store {
             return Ok(());
         }
         tracing::info!("sealing personal data stored before encryption at rest");
+        self.sealer.set_accepts_unsealed(true);
+        let sealed = self.seal_all_legacy_rows().await;
+        self.sealer.set_accepts_unsealed(false);
+        sealed
+    }
+
+    async fn seal_all_legacy_rows(&self) -> Result<()> {
         let mut total = 0;
         loop {
             let done = self.seal_legacy_batch().await?;
@@ -44,7 +51,7 @@ impl Store {
     async fn seal_legacy_batch(&self) -> Result<u64> {
         let unsealed = |column: &str| match self.backend() {
             Backend::Sqlite => format!("substr({column}, 1, 1) <> x'01'"),
-            Backend::Postgres => format!("get_byte({column}, 0) <> 1"),
+            Backend::Postgres => format!("(length({column}) = 0 OR get_byte({column}, 0) <> 1)"),
         };
         let lock = self.backend().for_update();
         let mut tx = self.begin().await?;
@@ -129,8 +136,8 @@ impl Store {
         }
 
         let rows = sql(format!(
-            "SELECT livemode, idempotency_key, response_body FROM idempotency_keys \
-             WHERE sealed = FALSE LIMIT ?{lock}"
+            "SELECT livemode, idempotency_key, fingerprint, response_body FROM \
+             idempotency_keys WHERE sealed = FALSE LIMIT ?{lock}"
         ))
         .bind(BATCH)
         .fetch_all(tx.conn())
@@ -138,11 +145,15 @@ impl Store {
         for row in &rows {
             let key: String = row.get("idempotency_key");
             let body: Option<Vec<u8>> = row.get("response_body");
-            // A saved session answers for that session (so its redaction reaches it).
+            // A saved session or endpoint is sealed under its own key (so redacting or
+            // deleting it reaches the saved copy).
             let session = body
                 .as_deref()
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
-                .filter(|v| v["object"] == "identity.verification_session")
+                .filter(|v| {
+                    v["object"] == "identity.verification_session"
+                        || v["object"] == "webhook_endpoint"
+                })
                 .and_then(|v| v["id"].as_str().map(str::to_owned));
             let sealed = match &body {
                 Some(b) => Some(
@@ -157,12 +168,13 @@ impl Store {
             };
             sql(
                 "UPDATE idempotency_keys SET idempotency_key = ?, response_body = ?, \
-                 verification_session = ?, sealed = TRUE \
+                 subject = ?, sealed = TRUE, fingerprint = ? \
                  WHERE livemode = ? AND idempotency_key = ? AND sealed = FALSE",
             )
             .bind(tx.blind_index("idempotency_key", &key))
             .bind(sealed.as_deref())
             .bind(session.as_deref())
+            .bind(tx.blind_index("request_fingerprint", &row.get::<String>("fingerprint")))
             .bind(row.get::<bool>("livemode"))
             .bind(key.as_str())
             .execute(tx.conn())
@@ -388,6 +400,19 @@ mod tests {
             .await
             .unwrap()
             .is_none());
+        // From now on a value in clear where a sealed one belongs is refused, not read.
+        let mut tx = store.begin().await.unwrap();
+        sql("UPDATE verification_sessions SET body = ? WHERE id = ?")
+            .bind(body.as_bytes())
+            .bind(session.id.as_str())
+            .execute(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(matches!(
+            store.session(false, session.id.as_str()).await,
+            Err(crate::StoreError::Corrupt(_))
+        ));
         store.close().await;
         crate::testing::drop_database_of(dir.path()).await;
     }

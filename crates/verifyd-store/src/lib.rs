@@ -29,7 +29,7 @@ mod sessions;
 mod tx;
 mod writer;
 
-pub use data_keys::MasterKeyUse;
+pub use data_keys::{MasterKeyUse, ACCOUNT_SCOPE};
 pub use db::Backend;
 pub use events::{
     AttemptRecord, ClaimedDelivery, DeliveryOutcome, DeliveryState, EventQuery, StoredEvent,
@@ -37,7 +37,7 @@ pub use events::{
 pub use files::FileRecord;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord};
 pub use jobs::Job;
-pub use keys::{hash_key, StoredKey};
+pub use keys::{hash_key, AuditEntry, StoredKey, KEY_CACHE_TTL};
 pub use list::{CreatedRange, Cursor, Page, ReportQuery, SessionQuery};
 pub use sealing::{generate_master_key, load_keyring, Keyring, MasterKeySource};
 pub use tx::Tx;
@@ -179,13 +179,18 @@ impl WorkListener {
     }
 }
 
+/// Keys found by hash, with when they were read.
+type KeyCacheMap =
+    std::sync::RwLock<std::collections::HashMap<String, (StoredKey, std::time::Instant)>>;
+type KeyCache = std::sync::Arc<KeyCacheMap>;
+
 /// Handle to the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     db: Db,
     account_id: String,
     contention_retries: u32,
-    keys: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, StoredKey>>>,
+    keys: KeyCache,
     sealer: std::sync::Arc<sealing::Sealer>,
     url: String,
 }
@@ -393,9 +398,7 @@ impl Store {
         }
     }
 
-    pub(crate) fn key_cache(
-        &self,
-    ) -> &std::sync::RwLock<std::collections::HashMap<String, StoredKey>> {
+    pub(crate) fn key_cache(&self) -> &KeyCacheMap {
         &self.keys
     }
 

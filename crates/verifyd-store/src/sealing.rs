@@ -235,22 +235,28 @@ pub fn load_keyring(source: &MasterKeySource, database_url: &str) -> Result<Keyr
 fn load_key_file(path: &Path) -> Result<Keyring> {
     let describe = |e: std::io::Error| StoreError::Keys(format!("{}: {e}", path.display()));
     if !path.exists() {
+        // Written whole to a private temporary file, then linked into place: another process
+        // starting at the same moment reads either no file or the complete one, never a
+        // half-written one; of two creators, the first link wins and both read that key.
+        let temporary = path.with_extension(format!("tmp-{}", verifyd_core::random_base62(8)));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(path) {
-            Ok(mut file) => {
-                use std::io::Write;
-                let text = format!(
-                    "# verifyd master key: keep it secret and apart from the database's backups.\n\
-                     # The first key wraps new data keys; keys below it only unwrap older ones.\n{}\n",
-                    generate_master_key()
-                );
-                file.write_all(text.as_bytes()).map_err(describe)?;
-                file.sync_all().map_err(describe)?;
-                tracing::info!(path = %path.display(), "created a new master key file");
-            }
+        let written = options.open(&temporary).and_then(|mut file| {
+            use std::io::Write;
+            let text = format!(
+                "# verifyd master key: keep it secret and apart from the database's backups.\n\
+                 # The first key wraps new data keys; keys below it only unwrap older ones.\n{}\n",
+                generate_master_key()
+            );
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        });
+        let linked = written.and_then(|()| std::fs::hard_link(&temporary, path));
+        let _ = std::fs::remove_file(&temporary);
+        match linked {
+            Ok(()) => tracing::info!(path = %path.display(), "created a new master key file"),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(describe(e)),
         }
@@ -288,6 +294,7 @@ pub(crate) struct Sealer {
     file_seen: Mutex<(std::time::Instant, Option<std::time::SystemTime>)>,
     cache: Mutex<HashMap<String, Arc<Aes256Gcm>>>,
     index_key: RwLock<Option<[u8; 32]>>,
+    accept_unsealed: std::sync::atomic::AtomicBool,
 }
 
 fn aad(label: &[u8], key_id: &str) -> Vec<u8> {
@@ -322,6 +329,7 @@ impl Sealer {
             file_seen: Mutex::new((std::time::Instant::now(), modified)),
             cache: Mutex::new(HashMap::new()),
             index_key: RwLock::new(None),
+            accept_unsealed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -541,8 +549,13 @@ impl Sealer {
 
     /// Opens a sealed value of `kind` with its data key.
     pub(crate) fn open(&self, key: &DataKey, kind: Kind, sealed: &[u8]) -> Result<Vec<u8>> {
-        let id_len = usize::from(sealed[1]);
-        let body = &sealed[2 + id_len..];
+        if sealed_key_id(sealed)? != Some(key.id.as_str()) {
+            return Err(StoreError::Corrupt(format!(
+                "a sealed value does not name data key {}",
+                key.id
+            )));
+        }
+        let body = &sealed[2 + key.id.len()..];
         if body.len() < NONCE_LEN + 16 {
             return Err(StoreError::Corrupt("sealed value is truncated".into()));
         }
@@ -563,10 +576,29 @@ impl Sealer {
             })
     }
 
-    pub(crate) fn set_index_key(&self, raw: &[u8]) {
+    pub(crate) fn set_index_key(&self, raw: &[u8]) -> Result<()> {
+        if raw.len() != 32 {
+            return Err(StoreError::Corrupt(
+                "the blind index key is malformed".into(),
+            ));
+        }
         let mut key = [0u8; 32];
-        key.copy_from_slice(&raw[..32]);
+        key.copy_from_slice(raw);
         *self.index_key.write().unwrap_or_else(|e| e.into_inner()) = Some(key);
+        Ok(())
+    }
+
+    /// Whether values stored in clear (before sealing existed) are still read as they are:
+    /// only while the store seals them at its first start after the upgrade. Afterwards an
+    /// unsealed value where a sealed one belongs is refused as corrupt.
+    pub(crate) fn accepts_unsealed(&self) -> bool {
+        self.accept_unsealed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_accepts_unsealed(&self, accept: bool) {
+        self.accept_unsealed
+            .store(accept, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The blind index of a personal value used in equality lookups: HMAC-SHA-256 under the
@@ -640,7 +672,7 @@ mod tests {
             "postgres://x",
         )
         .unwrap();
-        s.set_index_key(&[7u8; 32]);
+        s.set_index_key(&[7u8; 32]).unwrap();
         s
     }
 

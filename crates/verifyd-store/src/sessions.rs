@@ -127,6 +127,27 @@ impl Store {
 }
 
 impl Store {
+    /// Sessions created before `created_before` (seconds) that are not redacted and not being
+    /// processed, oldest first: those a retention period says to redact.
+    pub async fn sessions_past_retention(
+        &self,
+        created_before: i64,
+        limit: u32,
+    ) -> Result<Vec<(bool, String)>> {
+        let rows = sql(
+            "SELECT livemode, id FROM verification_sessions WHERE redacted = FALSE \
+             AND created < ? AND status <> 'processing' ORDER BY created LIMIT ?",
+        )
+        .bind(created_before)
+        .bind(i64::from(limit))
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<bool>("livemode"), r.get::<String>("id")))
+            .collect())
+    }
+
     /// Refreshes the planner's statistics (PostgreSQL `ANALYZE`; SQLite `ANALYZE` too), for
     /// tests that check query plans on freshly seeded tables.
     #[doc(hidden)]
@@ -212,8 +233,8 @@ impl Tx {
             .await?;
         sql(
             "INSERT INTO verification_sessions (id, livemode, created, status, client_reference_id, \
-             related_customer, related_customer_account, url_token, client_secret, body) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             related_customer, related_customer_account, url_token, client_secret, body, \
+             redacted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(session.id.as_str())
         .bind(session.livemode)
@@ -225,6 +246,7 @@ impl Tx {
         .bind(&columns.url_token)
         .bind(&columns.client_secret)
         .bind(body.as_slice())
+        .bind(session.redaction.is_some())
         .execute(self.conn())
         .await?;
         Ok(())
@@ -239,7 +261,7 @@ impl Tx {
         let done = sql(
             "UPDATE verification_sessions SET status = ?, client_reference_id = ?, \
              related_customer = ?, related_customer_account = ?, url_token = ?, \
-             client_secret = ?, body = ? WHERE id = ? AND livemode = ?",
+             client_secret = ?, body = ?, redacted = ? WHERE id = ? AND livemode = ?",
         )
         .bind(session.status.as_str())
         .bind(&columns.client_reference_id)
@@ -248,6 +270,7 @@ impl Tx {
         .bind(&columns.url_token)
         .bind(&columns.client_secret)
         .bind(body.as_slice())
+        .bind(session.redaction.is_some())
         .bind(session.id.as_str())
         .bind(session.livemode)
         .execute(self.conn())

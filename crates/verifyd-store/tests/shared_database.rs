@@ -162,7 +162,7 @@ async fn a_request_that_outlives_its_idempotency_lock_cannot_commit_beside_its_r
         status: 200,
         body: body.to_owned(),
         request_id: None,
-        verification_session: None,
+        subject: None,
     };
     let claim = |store: usize, at: i64| {
         let store = stores[store].clone();

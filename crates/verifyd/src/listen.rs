@@ -4,11 +4,27 @@
 //! `whsec_…` secret, to a local URL, printing one line per event. It keeps its place by
 //! event id, so when verifyd restarts it reconnects and picks up every event created in
 //! between.
+//!
+//! Events are listed in creation order, but on PostgreSQL an event can *commit* after a
+//! newer one (two transactions of different processes): following the newest id alone would
+//! pass it by. So besides following the newest id (for speed), the listener looks again,
+//! every second, at every event of the last [`OVERLAP_SECONDS`] and forwards those it has
+//! not forwarded yet (it remembers the ids it forwarded in that window).
 
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 use verifyd_core::keys::key_shape;
 use verifyd_server::webhooks::signature;
+
+/// How far back the listener looks again for events that committed late. verifyd's
+/// transactions are short (each statement is cancelled after 30 s), so an event commits
+/// well within this of its `created` time.
+pub const OVERLAP_SECONDS: i64 = 60;
+/// How often it looks again.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// Pages of 100 one look-again reads at most (a burst larger than this within the window
+/// is still followed by id; only its late commits could be missed).
+const MAX_SWEEP_PAGES: usize = 100;
 
 pub struct ListenOptions {
     pub forward_to: String,
@@ -109,6 +125,30 @@ impl Listener {
         }
     }
 
+    /// Every event created at or after `since` (seconds), oldest first.
+    async fn events_since(&self, since: i64) -> Result<Vec<serde_json::Value>, String> {
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_SWEEP_PAGES {
+            let mut extra: Vec<(&str, String)> = vec![("created[gte]", since.to_string())];
+            if let Some(a) = &after {
+                extra.push(("starting_after", a.clone()));
+            }
+            let body = self.list(&extra).await?;
+            let (data, has_more) = Self::page(&body);
+            after = data
+                .last()
+                .and_then(|e| e["id"].as_str())
+                .map(str::to_owned);
+            all.extend(data);
+            if !has_more || after.is_none() {
+                break;
+            }
+        }
+        all.reverse();
+        Ok(all)
+    }
+
     async fn forward(&self, event: &serde_json::Value) {
         let payload = event.to_string();
         let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -154,7 +194,8 @@ pub async fn run(options: ListenOptions) -> Result<(), String> {
             .map_err(|e| e.to_string())?,
         options,
     };
-    // Start after the newest existing event: only new events are forwarded.
+    // Start after the newest existing event: only new events are forwarded. The events of
+    // the overlap window that exist now count as seen.
     let mut cursor: Option<String> = loop {
         match listener.list(&[("limit", "1".into())]).await {
             Ok(body) => break body["data"][0]["id"].as_str().map(str::to_owned),
@@ -165,22 +206,54 @@ pub async fn run(options: ListenOptions) -> Result<(), String> {
             }
         }
     };
+    let started = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut seen = Seen {
+        newest: started,
+        ..Seen::default()
+    };
+    if let Ok(existing) = listener.events_since(started - OVERLAP_SECONDS).await {
+        for event in &existing {
+            seen.add(event);
+        }
+    }
     println!(
         "Ready! Your webhook signing secret is {} (^C to quit)",
         listener.secret
     );
     let mut unreachable = false;
+    let mut last_sweep = std::time::Instant::now();
     loop {
-        match listener.new_events(cursor.as_deref()).await {
-            Ok(events) => {
+        let mut result = listener.new_events(cursor.as_deref()).await;
+        let mut full_page = false;
+        if let Ok(events) = &result {
+            full_page = events.len() >= 100;
+            for event in events {
+                if seen.add(event) {
+                    listener.forward(event).await;
+                }
+                cursor = event["id"].as_str().map(str::to_owned);
+            }
+        }
+        if result.is_ok() && last_sweep.elapsed() >= SWEEP_EVERY {
+            last_sweep = std::time::Instant::now();
+            // Look again at the overlap window for events that committed behind the cursor.
+            match listener.events_since(seen.newest - OVERLAP_SECONDS).await {
+                Ok(events) => {
+                    for event in &events {
+                        if seen.add(event) {
+                            listener.forward(event).await;
+                        }
+                    }
+                    seen.forget_before(seen.newest - 2 * OVERLAP_SECONDS);
+                }
+                Err(message) => result = Err(message),
+            }
+        }
+        match result {
+            Ok(_) => {
                 if unreachable {
                     eprintln!("{}  reconnected to verifyd", now_text());
                     unreachable = false;
-                }
-                let full_page = events.len() >= 100;
-                for event in &events {
-                    listener.forward(event).await;
-                    cursor = event["id"].as_str().map(str::to_owned);
                 }
                 if full_page {
                     continue;
@@ -194,5 +267,29 @@ pub async fn run(options: ListenOptions) -> Result<(), String> {
             }
         }
         tokio::time::sleep(listener.options.poll_interval).await;
+    }
+}
+
+/// The events forwarded (or present at start) within the overlap window, by id, with the
+/// newest `created` seen.
+#[derive(Default)]
+struct Seen {
+    ids: std::collections::HashMap<String, i64>,
+    newest: i64,
+}
+
+impl Seen {
+    /// Remembers `event`; returns whether it is new.
+    fn add(&mut self, event: &serde_json::Value) -> bool {
+        let Some(id) = event["id"].as_str() else {
+            return false;
+        };
+        let created = event["created"].as_i64().unwrap_or(0);
+        self.newest = self.newest.max(created);
+        self.ids.insert(id.to_owned(), created).is_none()
+    }
+
+    fn forget_before(&mut self, cutoff: i64) {
+        self.ids.retain(|_, created| *created >= cutoff);
     }
 }

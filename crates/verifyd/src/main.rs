@@ -13,6 +13,7 @@ use verifyd_core::keys::{
     format_permissions, generate_key, mask_key, parse_permissions, KeyKind, Permission,
 };
 use verifyd_core::{random_base62, Clock, SystemClock};
+use verifyd_server::app::Retention;
 use verifyd_server::external_verifier::ExternalVerifierConfig;
 use verifyd_server::live_checks::LiveChecksConfig;
 use verifyd_server::pages::upload_gate::UploadLimits;
@@ -119,6 +120,30 @@ struct WorkerArgs {
     /// Let live-mode webhooks go to private, loopback and link-local addresses.
     #[arg(long, env = "VERIFYD_WEBHOOK_ALLOW_PRIVATE")]
     webhook_allow_private: bool,
+    /// Hours after which the bytes of an upload that no submission used are erased (an
+    /// attempt lasts at most 48 hours).
+    #[arg(long, env = "VERIFYD_UPLOAD_RETENTION_HOURS", default_value_t = 48)]
+    upload_retention_hours: u64,
+    /// Redact every session automatically once it is this many days old (default: never).
+    #[arg(long, env = "VERIFYD_REDACT_AFTER_DAYS")]
+    redact_after_days: Option<u64>,
+}
+
+impl WorkerArgs {
+    fn retention(&self) -> Result<Retention, String> {
+        if self.upload_retention_hours == 0 {
+            return Err("--upload-retention-hours must be at least 1".into());
+        }
+        if self.redact_after_days == Some(0) {
+            return Err("--redact-after-days must be at least 1".into());
+        }
+        Ok(Retention {
+            unsubmitted_uploads: std::time::Duration::from_secs(self.upload_retention_hours * 3600),
+            sessions: self
+                .redact_after_days
+                .map(|days| std::time::Duration::from_secs(days * 86_400)),
+        })
+    }
 }
 
 /// How the hosted page's image uploads are limited (for `serve`).
@@ -286,6 +311,10 @@ enum Command {
         /// The same for test-mode keys (default 0: no limit).
         #[arg(long, env = "VERIFYD_RATE_LIMIT_TEST", default_value_t = 0)]
         rate_limit_test: u32,
+        /// Seconds a connection gets to send a request's head (also the longest a kept-alive
+        /// connection may stay idle); slower connections are closed.
+        #[arg(long, env = "VERIFYD_HEADER_READ_TIMEOUT", default_value_t = 30)]
+        header_read_timeout: u64,
         #[command(flatten)]
         webhooks: WorkerArgs,
         #[command(flatten)]
@@ -343,6 +372,14 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Show the audit log: key changes and reads of sensitive verification results.
+    Audit {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// How many entries, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
     /// Manage the master keys that seal personal data at rest (see docs/security.md).
     MasterKey {
         #[command(subcommand)]
@@ -394,10 +431,37 @@ enum KeysCommand {
         key_type: KeyType,
         /// For restricted keys: comma-separated permissions, replacing the default
         /// (identity.verification_sessions:read, identity.verification_reports:read,
-        /// identity.sensitive_verification_results:read). Also available:
-        /// identity.verification_sessions:write.
+        /// identity.recent_sensitive_verification_results:read). Also available:
+        /// identity.verification_sessions:write, identity.all_sensitive_verification_results:read,
+        /// events:read, webhook_endpoints:write.
         #[arg(long)]
         permissions: Option<String>,
+        /// Make the key stop working this many days from now (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u64>,
+    },
+    /// List the keys (ids, mode, type, masked key, created, last used, expiry, status).
+    List {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Replace a key with a new one of the same mode, type and permissions, printed once; the
+    /// old key keeps working for the grace period, then expires (like Stripe's roll).
+    Roll {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The key to roll (its id, `key_…`, from `verifyd keys list`).
+        id: String,
+        /// Hours the old key keeps working (0: it stops now).
+        #[arg(long, default_value_t = 0)]
+        grace_hours: u64,
+    },
+    /// Stop a key now, everywhere (every process notices within 5 seconds).
+    Revoke {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The key to revoke (its id, `key_…`).
+        id: String,
     },
 }
 
@@ -440,10 +504,15 @@ async fn main() -> ExitCode {
             uploads,
             rate_limit_live,
             rate_limit_test,
+            header_read_timeout,
             webhooks,
             live,
-        } => match (webhook_config(&webhooks), live.config()) {
-            (Ok(config), Ok(live)) => {
+        } => match (
+            webhook_config(&webhooks),
+            live.config(),
+            webhooks.retention(),
+        ) {
+            (Ok(config), Ok(live), Ok(retention)) => {
                 serve(
                     database,
                     listen,
@@ -456,12 +525,13 @@ async fn main() -> ExitCode {
                             live_per_second: rate_limit_live,
                             test_per_second: rate_limit_test,
                         },
+                        std::time::Duration::from_secs(header_read_timeout.max(1)),
                     ),
-                    (config, webhooks.job_lease, live),
+                    (config, webhooks.job_lease, live, retention),
                 )
                 .await
             }
-            (Err(message), _) | (_, Err(message)) => Err(message),
+            (Err(message), _, _) | (_, Err(message), _) | (_, _, Err(message)) => Err(message),
         },
         Command::Worker {
             database,
@@ -469,17 +539,21 @@ async fn main() -> ExitCode {
             no_migrate,
             webhooks,
             live,
-        } => match (webhook_config(&webhooks), live.config()) {
-            (Ok(config), Ok(live)) => {
+        } => match (
+            webhook_config(&webhooks),
+            live.config(),
+            webhooks.retention(),
+        ) {
+            (Ok(config), Ok(live), Ok(retention)) => {
                 worker(
                     database,
                     public_url,
                     no_migrate,
-                    (config, webhooks.job_lease, live),
+                    (config, webhooks.job_lease, live, retention),
                 )
                 .await
             }
-            (Err(message), _) | (_, Err(message)) => Err(message),
+            (Err(message), _, _) | (_, Err(message), _) | (_, _, Err(message)) => Err(message),
         },
         Command::Listen {
             forward_to,
@@ -503,15 +577,8 @@ async fn main() -> ExitCode {
             }
         },
         Command::Migrate { database } => migrate(database).await,
-        Command::Keys {
-            command:
-                KeysCommand::Create {
-                    database,
-                    mode,
-                    key_type,
-                    permissions,
-                },
-        } => create_key(database, mode, key_type, permissions).await,
+        Command::Keys { command } => keys(command).await,
+        Command::Audit { database, limit } => audit(database, limit).await,
         Command::MasterKey { command } => master_key(command).await,
     };
     match result {
@@ -550,12 +617,18 @@ async fn serve(
     public_url: Option<String>,
     api_keys: Vec<String>,
     (no_migrate, no_worker): (bool, bool),
-    (upload_limits, rate_limits): (UploadLimits, RateLimits),
-    (webhooks, job_lease, live): (WebhookConfig, u64, LiveChecksConfig),
+    (upload_limits, rate_limits, header_read_timeout): (
+        UploadLimits,
+        RateLimits,
+        std::time::Duration,
+    ),
+    (webhooks, job_lease, live, retention): (WebhookConfig, u64, LiveChecksConfig, Retention),
 ) -> Result<(), String> {
     let mut config = ServerConfig::new(listen, database.url.clone());
     config.upload_limits = upload_limits;
     config.rate_limits = rate_limits;
+    config.retention = retention;
+    config.http_timeouts.header_read = header_read_timeout;
     config.live_checks = live;
     config.database = database.options()?;
     config.webhooks = webhooks;
@@ -578,9 +651,10 @@ async fn worker(
     database: DatabaseArg,
     public_url: Option<String>,
     no_migrate: bool,
-    (webhooks, job_lease, live): (WebhookConfig, u64, LiveChecksConfig),
+    (webhooks, job_lease, live, retention): (WebhookConfig, u64, LiveChecksConfig, Retention),
 ) -> Result<(), String> {
     let mut config = ServerConfig::new("127.0.0.1:12111", database.url.clone());
+    config.retention = retention;
     config.live_checks = live;
     config.database = database.options()?;
     config.database.migrate = !no_migrate;
@@ -602,11 +676,58 @@ async fn migrate(database: DatabaseArg) -> Result<(), String> {
     Ok(())
 }
 
+async fn keys(command: KeysCommand) -> Result<(), String> {
+    match command {
+        KeysCommand::Create {
+            database,
+            mode,
+            key_type,
+            permissions,
+            expires_in_days,
+        } => create_key(database, mode, key_type, permissions, expires_in_days).await,
+        KeysCommand::List { database } => list_keys(database).await,
+        KeysCommand::Roll {
+            database,
+            id,
+            grace_hours,
+        } => roll_key(database, &id, grace_hours).await,
+        KeysCommand::Revoke { database, id } => revoke_key(database, &id).await,
+    }
+}
+
+async fn open_store(database: &DatabaseArg) -> Result<Store, String> {
+    Store::connect(&database.options()?)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Inserts a new key like `template` (mode, kind, permissions, expiry) in `tx` and returns
+/// the key's secret text (to be printed once, after the commit).
+async fn insert_new_key(
+    tx: &mut verifyd_store::Tx,
+    template: &StoredKey,
+    kind: KeyKind,
+    now: i64,
+) -> Result<(String, String), String> {
+    let key = generate_key(kind, template.livemode);
+    let record = StoredKey {
+        id: format!("key_{}", random_base62(24)),
+        masked: mask_key(&key),
+        created: now,
+        ..template.clone()
+    };
+    tx.insert_key(&record, &hash_key(&key), now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((key, record.id))
+}
+
 async fn create_key(
     database: DatabaseArg,
     mode: Mode,
     key_type: KeyType,
     permissions: Option<String>,
+    expires_in_days: Option<u64>,
 ) -> Result<(), String> {
     let kind = match key_type {
         KeyType::Secret => KeyKind::Secret,
@@ -622,25 +743,144 @@ async fn create_key(
         (KeyKind::Secret, None) => Permission::ALL.into_iter().collect(),
         (KeyKind::Publishable, None) => BTreeSet::new(),
     };
-    let livemode = matches!(mode, Mode::Live);
-    let key = generate_key(kind, livemode);
-    let store = Store::connect(&database.options()?)
-        .await
-        .map_err(|e| e.to_string())?;
-    let record = StoredKey {
-        id: format!("key_{}", random_base62(24)),
-        livemode,
+    if expires_in_days == Some(0) {
+        return Err("--expires-in-days must be at least 1".into());
+    }
+    let now = SystemClock.now_seconds();
+    let template = StoredKey {
+        livemode: matches!(mode, Mode::Live),
         kind: kind.as_str().to_owned(),
         permissions: format_permissions(&perms),
-        masked: mask_key(&key),
+        expires_at: expires_in_days.map(|days| now + (days as i64) * 86_400),
+        ..StoredKey::default()
     };
+    let store = open_store(&database).await?;
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
-    tx.insert_key(&record, &hash_key(&key), SystemClock.now_seconds())
+    let (key, id) = insert_new_key(&mut tx, &template, kind, now).await?;
+    tx.record_audit(now, "cli", "key.created", Some(&id), None)
         .await
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
     println!("{key}");
+    Ok(())
+}
+
+/// A Unix time as `2026-11-29T12:00:00Z`, or `-`.
+fn when(seconds: Option<i64>) -> String {
+    seconds
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+async fn list_keys(database: DatabaseArg) -> Result<(), String> {
+    let store = open_store(&database).await?;
+    let keys = store.list_keys().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    let now = SystemClock.now_seconds();
+    println!("ID\tMODE\tTYPE\tKEY\tCREATED\tLAST USED\tEXPIRES\tSTATUS");
+    for k in keys {
+        let status = if k.revoked_at.is_some() {
+            "revoked"
+        } else if !k.is_usable(now) {
+            "expired"
+        } else if k.expires_at.is_some() {
+            "expiring"
+        } else {
+            "active"
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{status}",
+            k.id,
+            if k.livemode { "live" } else { "test" },
+            k.kind,
+            k.masked,
+            when(Some(k.created)),
+            when(k.last_used_at),
+            when(k.expires_at.or(k.revoked_at)),
+        );
+    }
+    Ok(())
+}
+
+async fn roll_key(database: DatabaseArg, id: &str, grace_hours: u64) -> Result<(), String> {
+    let store = open_store(&database).await?;
+    let old = store
+        .key_by_id(id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no key {id:?} (see `verifyd keys list`)"))?;
+    let now = SystemClock.now_seconds();
+    if !old.is_usable(now) {
+        return Err(format!("key {id} is already revoked or expired"));
+    }
+    let kind = KeyKind::parse(&old.kind).ok_or("the stored key has an unknown type")?;
+    let expires_at = now + (grace_hours as i64) * 3600;
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    // The new key keeps the old one's mode, type and permissions, but not its expiry.
+    let template = StoredKey {
+        expires_at: None,
+        ..old.clone()
+    };
+    let (key, new_id) = insert_new_key(&mut tx, &template, kind, now).await?;
+    if !tx
+        .expire_key(id, expires_at)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        return Err(format!("key {id} was revoked meanwhile"));
+    }
+    let detail = format!(
+        "rolled to {new_id}; old key expires {}",
+        when(Some(expires_at))
+    );
+    tx.record_audit(now, "cli", "key.rolled", Some(id), Some(&detail))
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    println!("{key}");
+    Ok(())
+}
+
+async fn revoke_key(database: DatabaseArg, id: &str) -> Result<(), String> {
+    let store = open_store(&database).await?;
+    let now = SystemClock.now_seconds();
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    if !tx.revoke_key(id, now).await.map_err(|e| e.to_string())? {
+        return Err(format!("no key {id:?} that is not revoked already"));
+    }
+    tx.record_audit(now, "cli", "key.revoked", Some(id), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    eprintln!("revoked {id}");
+    Ok(())
+}
+
+async fn audit(database: DatabaseArg, limit: u32) -> Result<(), String> {
+    let store = open_store(&database).await?;
+    let entries = store
+        .audit_log(limit.clamp(1, 10_000))
+        .await
+        .map_err(|e| e.to_string())?;
+    store.close().await;
+    println!("TIME\tACTOR\tACTION\tSUBJECT\tDETAIL");
+    for e in entries {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            when(Some(e.at)),
+            e.actor,
+            e.action,
+            e.subject.unwrap_or_else(|| "-".into()),
+            e.detail.unwrap_or_else(|| "-".into())
+        );
+    }
     Ok(())
 }
 

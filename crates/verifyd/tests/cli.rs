@@ -628,3 +628,127 @@ fn postgres_without_a_master_key_is_refused_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("master key"), "{stderr}");
 }
+
+fn keys_command(dir: &Path, args: &[&str]) -> std::process::Output {
+    verifyd_command()
+        .args(["keys"])
+        .args(args)
+        .args(["--database", &database_url(dir)])
+        .env_remove("VERIFYD_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+/// The status of a key `verifyd keys list` prints for the key masked as `masked`.
+fn listed(dir: &Path, masked_tail: &str) -> Vec<String> {
+    let out = keys_command(dir, &["list"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find(|l| l.contains(masked_tail))
+        .unwrap_or_else(|| panic!("no key ending {masked_tail} listed"))
+        .split('\t')
+        .map(str::to_owned)
+        .collect()
+}
+
+/// GETs the session list with `key` until it answers `status` (keys are re-read within
+/// 5 seconds), returning the last answer.
+async fn until_status(base: &str, key: &str, status: u16) -> serde_json::Value {
+    let started = Instant::now();
+    loop {
+        let r = reqwest::Client::new()
+            .get(format!("{base}/v1/identity/verification_sessions"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        let got = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.unwrap();
+        if got == status {
+            return body;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "still {got} instead of {status}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_key_can_be_listed_rolled_with_a_grace_period_and_revoked_and_each_change_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = one_key(dir.path(), &["--mode", "test"]);
+    let server = serve(dir.path(), &[]).await;
+    until_status(&server.base, &old, 200).await;
+    let tail = &old[old.len() - 4..];
+    let row = listed(dir.path(), tail);
+    let id = row[0].clone();
+    assert_eq!(&row[1..3], ["test", "secret"]);
+    assert_eq!(row[7], "active");
+    assert_ne!(row[5], "-", "last use recorded: {row:?}");
+    assert!(
+        !row.join(" ").contains(&old),
+        "only the masked key is listed"
+    );
+
+    // Roll with an hour's grace: both keys work; the old one is listed as expiring.
+    let rolled = keys_command(dir.path(), &["roll", &id, "--grace-hours", "1"]);
+    assert!(
+        rolled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rolled.stderr)
+    );
+    let new = String::from_utf8(rolled.stdout).unwrap().trim().to_owned();
+    assert!(new.starts_with("sk_test_") && new != old);
+    until_status(&server.base, &new, 200).await;
+    until_status(&server.base, &old, 200).await;
+    assert_eq!(listed(dir.path(), tail)[7], "expiring");
+
+    // Rolling the new key with no grace stops it at once (Stripe's api_key_expired)…
+    let new_id = listed(dir.path(), &new[new.len() - 4..])[0].clone();
+    let newest = keys_command(dir.path(), &["roll", &new_id]);
+    assert!(newest.status.success());
+    let newest = String::from_utf8(newest.stdout).unwrap().trim().to_owned();
+    let refused = until_status(&server.base, &new, 401).await;
+    assert_eq!(refused["error"]["code"], "api_key_expired", "{refused}");
+    until_status(&server.base, &newest, 200).await;
+
+    // …and revoking the old key ends its grace period everywhere.
+    let revoked = keys_command(dir.path(), &["revoke", &id]);
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    let refused = until_status(&server.base, &old, 401).await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid API Key provided"),
+        "{refused}"
+    );
+    assert_eq!(listed(dir.path(), tail)[7], "revoked");
+    assert!(!keys_command(dir.path(), &["revoke", &id]).status.success());
+
+    let audit = verifyd_command()
+        .args(["audit", "--database", &database_url(dir.path())])
+        .output()
+        .unwrap();
+    let audit = String::from_utf8(audit.stdout).unwrap();
+    for action in ["key.created", "key.rolled", "key.revoked"] {
+        assert!(audit.contains(action), "{action} missing from:\n{audit}");
+    }
+    for secret in [&old, &new, &newest] {
+        assert!(!audit.contains(secret.as_str()), "a key in the audit log");
+    }
+    drop(server);
+    verifyd_store::testing::drop_database_of(dir.path()).await;
+}

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_verifyd");
 const KEY: &str = "sk_test_multiprocess0000000000001";
+/// The master key every process of these tests shares (not a secret).
+const MASTER_KEY: &str = "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmcuLi4=";
 
 /// A database of the test's own, dropped when the test ends (also when it fails).
 struct Database {
@@ -85,10 +87,7 @@ fn command(db: &Database, args: &[&str]) -> Command {
         .args(["--database", &db.url])
         .env("VERIFYD_API_KEYS", KEY)
         // Every process of the service shares the master key (not a secret here).
-        .env(
-            "VERIFYD_MASTER_KEY",
-            "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmcuLi4=",
-        )
+        .env("VERIFYD_MASTER_KEY", MASTER_KEY)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -575,4 +574,100 @@ async fn work_held_by_a_killed_process_is_finished_by_another_after_its_lease() 
             .count();
         assert_eq!(n, 1, "redacted event of {id}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_forwards_an_event_that_commits_behind_a_newer_one() {
+    use verifyd_core::session::{NewSession, SessionType, VerificationSession};
+    use verifyd_core::Clock;
+    let db = Database::create().await;
+    let api = serve(&db, &["--no-worker"]).await;
+    let hook = receiver(false);
+    let mut listen = Process {
+        child: Command::new(BIN)
+            .args(["listen", "--forward-to", &hook.url, "--api-key", KEY])
+            .args(["--api-base", api.base(), "--poll-interval-ms", "50"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("listen starts"),
+        base: None,
+    };
+    // Wait for "Ready!" before making events.
+    {
+        let stdout = listen.child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = lines.next().unwrap().unwrap();
+        assert!(ready.starts_with("Ready!"), "{ready}");
+        std::thread::spawn(move || for _ in lines {});
+    }
+
+    // Another process's transaction writes event A and holds it uncommitted…
+    let mut options = verifyd_store::StoreOptions::new(db.url.clone());
+    options.master_key = verifyd_store::MasterKeySource::Value(MASTER_KEY.into());
+    let store = verifyd_store::Store::connect(&options).await.unwrap();
+    let late_session = VerificationSession::create(
+        NewSession {
+            session_type: Some(SessionType::Document),
+            ..Default::default()
+        },
+        false,
+        verifyd_core::SystemClock.now_millis(),
+    )
+    .unwrap();
+    let late_event = verifyd_store::StoredEvent {
+        id: "evt_committedlate0000000001".into(),
+        livemode: false,
+        created: late_session.created,
+        event_type: "identity.verification_session.created".into(),
+        pending_webhooks: 0,
+        failed_webhooks: 0,
+        body: serde_json::json!({
+            "id": "evt_committedlate0000000001",
+            "object": "event",
+            "created": late_session.created,
+            "livemode": false,
+            "type": "identity.verification_session.created",
+            "data": {"object": {"id": late_session.id.as_str()}},
+        })
+        .to_string(),
+    };
+    let mut held = store.begin().await.unwrap();
+    held.insert_session(&late_session).await.unwrap();
+    held.insert_event(&late_event, late_session.id.as_str(), &[], 0)
+        .await
+        .unwrap();
+
+    // …while the API commits a newer event B, which the listener forwards.
+    let created = reqwest::Client::new()
+        .post(format!("{}/v1/identity/verification_sessions", api.base()))
+        .bearer_auth(KEY)
+        .form(&[("type", "document")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    wait_until(
+        "the newer event forwarded",
+        Duration::from_secs(20),
+        async || hook.hits().len() == 1,
+    )
+    .await;
+
+    // Then A commits, behind the listener's cursor: it must still be forwarded, once.
+    held.commit().await.unwrap();
+    wait_until(
+        "the late event forwarded",
+        Duration::from_secs(20),
+        async || {
+            hook.hits()
+                .contains(&"evt_committedlate0000000001".to_owned())
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let hits = hook.hits();
+    assert_eq!(hits.len(), 2, "each event once: {hits:?}");
+    listen.kill_9();
+    store.close().await;
 }

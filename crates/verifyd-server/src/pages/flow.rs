@@ -1045,6 +1045,9 @@ pub async fn camera_unavailable(
                     PageError::Internal
                 })?;
             tx.update_session(&session).await?;
+            // The attempt is over: its uploads will never be submitted.
+            tx.erase_unsubmitted_files_of_session(session.livemode, &id)
+                .await?;
             tx.commit().await?;
             Ok(finish(&app, &session, channel, End::DeviceUnsupported))
         }

@@ -445,3 +445,48 @@ mod tests {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Property tests (a brief fuzzing run on every `cargo test`): image validation answers
+    //! every input — random bytes, and real images cut short, grown or with bytes changed —
+    //! without panicking.
+    use super::{samples, validate};
+    use proptest::prelude::*;
+
+    fn real_image() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(samples::png()),
+            Just(samples::jpeg()),
+            Just(samples::webp()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_bytes_never_panic(raw in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = validate(&raw);
+        }
+
+        #[test]
+        fn damaged_real_images_never_panic(
+            image in real_image(),
+            cut in any::<prop::sample::Index>(),
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+            tail in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let mut bytes = image;
+            for (at, value) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] = value;
+            }
+            let _ = validate(&bytes);
+            let len = cut.index(bytes.len() + 1);
+            let _ = validate(&bytes[..len]);
+            bytes.extend_from_slice(&tail);
+            let _ = validate(&bytes);
+        }
+    }
+}

@@ -79,6 +79,9 @@ pub async fn open_link(
                 }));
             }
             tx.update_session(&session).await?;
+            // A new attempt: uploads of earlier attempts that no submission used are gone.
+            tx.erase_unsubmitted_files_of_session(session.livemode, &id)
+                .await?;
             tx.commit().await?;
             let jar = CookieJar::for_public_url(app.public_url());
             let mut response = Redirect::to(&format!("/verify/s/{id}")).into_response();
@@ -269,6 +272,8 @@ pub async fn open_modal(
                 return expired(!session.livemode);
             }
             tx.update_session(&session).await?;
+            tx.erase_unsubmitted_files_of_session(session.livemode, &id)
+                .await?;
             tx.commit().await?;
             let jar = CookieJar::for_public_url(app.public_url());
             let mut response = Redirect::to(&format!("/verify/s/{id}")).into_response();

@@ -31,6 +31,7 @@ pub async fn retrieve(State(app): State<AppState>, req: ApiRequest) -> ApiResult
         .report(caller.livemode, &id)
         .await?
         .ok_or_else(|| ApiError::no_such(OBJECT_NAME, &id))?;
+    expand::allow_sensitive_read(&app, &caller, &expand, &id, Some(report.created)).await?;
     Ok(Json(render::verification_report(&report, &expand)).into_response())
 }
 
@@ -59,6 +60,16 @@ pub async fn list(State(app): State<AppState>, req: ApiRequest) -> ApiResult<Res
     let page = app.store().list_reports(&query).await?.ok_or_else(|| {
         missing_cursor(OBJECT_NAME, paging.cursor.as_ref().expect("cursor given"))
     })?;
+    for report in &page.items {
+        expand::allow_sensitive_read(
+            &app,
+            &caller,
+            &expand,
+            report.id.as_str(),
+            Some(report.created),
+        )
+        .await?;
+    }
     let data = page
         .items
         .iter()

@@ -322,6 +322,8 @@ pub async fn retrieve(State(app): State<AppState>, req: ApiRequest) -> ApiResult
         }
         tx.commit().await?;
     }
+    let verified_at = verification_time(&app, &session, &p.expand).await?;
+    expand::allow_sensitive_read(&app, &p.caller, &p.expand, &id, verified_at).await?;
     let mut body = render_session(&app, &session, &p.expand).await?;
     p.caller.hide_credentials_unless_allowed(&mut body);
     Ok(Json(body).into_response())
@@ -349,11 +351,36 @@ pub async fn list(State(app): State<AppState>, req: ApiRequest) -> ApiResult<Res
     })?;
     let mut data = Vec::with_capacity(page.items.len());
     for session in &page.items {
+        let verified_at = verification_time(&app, session, &expand).await?;
+        expand::allow_sensitive_read(&app, &caller, &expand, session.id.as_str(), verified_at)
+            .await?;
+    }
+    for session in &page.items {
         let mut body = render_session(&app, session, &expand).await?;
         caller.hide_credentials_unless_allowed(&mut body);
         data.push(body);
     }
     Ok(Json(render::list(LIST_URL, data, page.has_more)).into_response())
+}
+
+/// When the session's last verification was processed (its last report's `created`), looked
+/// up only when sensitive results were asked for.
+async fn verification_time(
+    app: &AppState,
+    session: &VerificationSession,
+    expand: &crate::expand::Expand,
+) -> ApiResult<Option<i64>> {
+    if !expand.reaches_sensitive_results() {
+        return Ok(None);
+    }
+    let Some(report_id) = &session.last_verification_report else {
+        return Ok(None);
+    };
+    Ok(app
+        .store()
+        .report(session.livemode, report_id.as_str())
+        .await?
+        .map(|r| r.created))
 }
 
 /// Loads the session for a write in `tx`, or the 404.
@@ -407,6 +434,9 @@ pub async fn cancel(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
         let mut session = load_for_write(&mut tx, p.caller.livemode, &id).await?;
         session.cancel().map_err(state_error)?;
         tx.update_session(&session).await?;
+        // Nothing can be submitted any more: uploads no submission used are erased.
+        tx.erase_unsubmitted_files_of_session(session.livemode, &id)
+            .await?;
         record(
             &app,
             &mut tx,

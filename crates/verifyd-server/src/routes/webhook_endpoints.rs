@@ -260,10 +260,18 @@ pub async fn delete(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
     let caller = caller(&app, &req, Permission::WebhookEndpointsWrite).await?;
     req.params(Vec::new())?;
     let id = req.segment(3);
+    let deleted = json!({"id": id, "object": "webhook_endpoint", "deleted": true});
     let mut tx = app.store().begin().await?;
+    if tx.webhook_endpoint(caller.livemode, &id).await?.is_none() {
+        return Err(ApiError::no_such(OBJECT_NAME, &id));
+    }
+    // Saved responses that carry the endpoint (its create response holds the signing
+    // secret) replay the deleted endpoint from now on, before its data key is destroyed.
+    tx.replace_saved_responses(&id, &deleted.to_string(), verifyd_store::ACCOUNT_SCOPE)
+        .await?;
     if !tx.delete_webhook_endpoint(caller.livemode, &id).await? {
         return Err(ApiError::no_such(OBJECT_NAME, &id));
     }
     tx.commit().await?;
-    Ok(Json(json!({"id": id, "object": "webhook_endpoint", "deleted": true})).into_response())
+    Ok(Json(deleted).into_response())
 }

@@ -3,8 +3,9 @@
 //! one transaction: a 2xx is success; anything else
 //! (other statuses, redirects — never followed —, timeouts, connection errors, a refused
 //! private address) is a failure, retried on the mode's schedule with jitter until the
-//! schedule runs out. Each attempt is recorded with its status, duration and the first
-//! [`RESPONSE_EXCERPT_BYTES`] of the response (read no further).
+//! schedule runs out. Each attempt is recorded with its status, duration and what went
+//! wrong; the response body is read up to [`RESPONSE_READ_BYTES`] and not kept (it may echo
+//! the event's personal data, and nothing in verifyd needs it).
 
 use crate::app::AppState;
 use crate::webhooks::events::render;
@@ -15,8 +16,8 @@ use std::time::{Duration, Instant};
 use verifyd_core::event::EndpointStatus;
 use verifyd_store::{AttemptRecord, ClaimedDelivery, DeliveryOutcome, StoreError};
 
-/// How much of a response body is kept (and read).
-pub const RESPONSE_EXCERPT_BYTES: usize = 4096;
+/// How much of a response body is read (then dropped).
+pub const RESPONSE_READ_BYTES: usize = 4096;
 /// A claimed batch is ours this long; longer than any attempt can take.
 /// Deliveries claimed, sent (concurrently) and settled together: two commits per batch
 /// instead of two per delivery.
@@ -118,7 +119,6 @@ pub struct DeliveryWorker {
 struct Sent {
     status: Option<u16>,
     error: Option<String>,
-    excerpt: Option<String>,
 }
 
 fn client_builder(timeout: Duration) -> reqwest::ClientBuilder {
@@ -194,7 +194,6 @@ impl DeliveryWorker {
                     duration_ms: 0,
                     status_code: None,
                     error: Some(error.to_owned()),
-                    response_excerpt: None,
                 },
                 DeliveryOutcome::GaveUp,
             )
@@ -230,7 +229,6 @@ impl DeliveryWorker {
                 duration_ms,
                 status_code: sent.status.map(i64::from),
                 error: sent.error,
-                response_excerpt: sent.excerpt,
             },
             outcome,
         )
@@ -260,7 +258,6 @@ impl DeliveryWorker {
         let failed = |error: String| Sent {
             status: None,
             error: Some(error),
-            excerpt: None,
         };
         let parsed = match reqwest::Url::parse(url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => u,
@@ -310,18 +307,17 @@ impl DeliveryWorker {
             Err(_) => return failed("request failed".into()),
         };
         let status = response.status().as_u16();
-        let mut excerpt = Vec::new();
-        while excerpt.len() < RESPONSE_EXCERPT_BYTES {
+        // Read a little of the body (so the connection can be reused), keep none of it.
+        let mut read = 0;
+        while read < RESPONSE_READ_BYTES {
             match response.chunk().await {
-                Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
+                Ok(Some(chunk)) => read += chunk.len(),
                 _ => break,
             }
         }
-        excerpt.truncate(RESPONSE_EXCERPT_BYTES);
         Sent {
             status: Some(status),
             error: (!(200..300).contains(&status)).then(|| format!("HTTP {status}")),
-            excerpt: Some(String::from_utf8_lossy(&excerpt).into_owned()),
         }
     }
 

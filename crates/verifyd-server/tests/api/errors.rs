@@ -430,3 +430,124 @@ async fn a_key_over_its_rate_gets_stripes_429_and_other_keys_do_not() {
     assert_eq!(created.status, 200, "{}", created.body);
     assert_eq!(created.header("idempotent-replayed"), None);
 }
+
+#[tokio::test]
+async fn oversized_urls_and_headers_get_stripe_errors_with_a_request_id() {
+    let app = TestApp::spawn().await;
+    let long_query = "x".repeat(9 * 1024);
+    let reply = app
+        .get(
+            SK_TEST,
+            "/v1/identity/verification_sessions",
+            &[("client_reference_id", &long_query)],
+        )
+        .await;
+    assert_eq!(reply.status, 414, "{}", reply.body);
+    assert_eq!(reply.body["error"]["type"], "invalid_request_error");
+    assert!(reply
+        .header("request-id")
+        .is_some_and(|id| id.starts_with("req_")));
+
+    let big = "y".repeat(40 * 1024);
+    let reply = app
+        .send(
+            app.client
+                .get(format!("{}/v1/identity/verification_sessions", app.base))
+                .bearer_auth(SK_TEST)
+                .header("X-Padding", big),
+        )
+        .await;
+    assert_eq!(reply.status, 431, "{}", reply.body);
+    assert_eq!(reply.body["error"]["type"], "invalid_request_error");
+    assert!(reply.header("request-id").is_some());
+}
+
+#[tokio::test]
+async fn a_connection_that_stalls_in_its_request_head_or_idles_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_configured(
+        dir,
+        Options::default(),
+        verifyd_core::clock::ManualClock::starting_now(),
+        |config| {
+            config.http_timeouts.header_read = std::time::Duration::from_secs(1);
+        },
+    )
+    .await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let closed_within = |mut stream: tokio::net::TcpStream| async move {
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 4096];
+        loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf))
+                .await
+            {
+                Ok(Ok(0)) | Ok(Err(_)) => return started.elapsed(),
+                Ok(Ok(_)) => continue, // a response (a 408, or the previous request's)
+                Err(_) => panic!("the connection was still open after 10 s"),
+            }
+        }
+    };
+
+    // Slowloris: half a request head, then nothing.
+    let mut stalled = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stalled
+        .write_all(b"GET /v1/identity/verification_sessions HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    closed_within(stalled).await;
+
+    // An idle kept-alive connection, after one complete request.
+    let mut idle = tokio::net::TcpStream::connect(&address).await.unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    closed_within(idle).await;
+
+    // The server still serves.
+    let reply = app
+        .get(SK_TEST, "/v1/identity/verification_sessions", &[])
+        .await;
+    assert_eq!(reply.status, 200);
+}
+
+#[tokio::test]
+async fn every_byte_in_every_parameter_gets_a_200_or_a_400_never_a_500() {
+    let app = TestApp::spawn().await;
+    let path = "/v1/identity/verification_sessions";
+    for byte in 0u8..=255 {
+        let e = format!("%{byte:02X}");
+        let bodies = [
+            format!("type=document&metadata[k]=a{e}b"),
+            format!("type=document&metadata[k{e}]=v"),
+            format!("type=document&client_reference_id=a{e}b"),
+            format!("type=document&provided_details[email]=a{e}@example.com"),
+            format!("type=document&provided_details[phone]=%2B1555{e}"),
+            format!("type=document&related_customer=cus_{e}"),
+            format!("type=document&options[document][allowed_types][]={e}"),
+            format!("type={e}"),
+            format!("type=document&return_url=https://example.com/{e}"),
+        ];
+        for body in bodies {
+            let reply = app.post_raw(SK_TEST, path, body.clone(), None).await;
+            assert!(
+                reply.status == 200 || reply.status == 400,
+                "{body}: {} {}",
+                reply.status,
+                reply.body
+            );
+            assert!(reply.body["error"].is_null() || reply.body["error"]["type"].is_string());
+        }
+    }
+    // Updates too, on one session.
+    let id = app.create_session(&[]).await.id();
+    for byte in 0u8..=255 {
+        let body = format!("metadata[k]=%{byte:02X}&client_reference_id=%{byte:02X}");
+        let reply = app.post_raw(SK_TEST, &session_path(&id), body, None).await;
+        assert!(reply.status == 200 || reply.status == 400, "{}", reply.body);
+    }
+}

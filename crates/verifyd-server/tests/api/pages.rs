@@ -1826,3 +1826,255 @@ async fn create_with_type(app: &TestApp, session_type: &str, reference: &str) ->
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.body
 }
+
+/// The file the session's attempt in progress holds for its document front.
+async fn uploaded_front(app: &TestApp, id: &str) -> String {
+    let session = app.state.store().session(false, id).await.unwrap().unwrap();
+    session
+        .attempt
+        .expect("an attempt in progress")
+        .submission
+        .document_front
+        .expect("a front was uploaded")
+}
+
+async fn has_bytes(app: &TestApp, file_id: &str) -> bool {
+    let (_, contents) = app
+        .state
+        .store()
+        .file(false, file_id)
+        .await
+        .unwrap()
+        .unwrap();
+    contents.is_some()
+}
+
+/// Opens `session`'s link and uploads a document front; returns the file's id.
+async fn upload_a_front(app: &TestApp, session: &Value) -> String {
+    let id = id_of(session);
+    let (mut browser, first) = consented(app, session).await;
+    let csrf = first.csrf();
+    if first.has_testid("document-type-id_card") {
+        browser
+            .post(
+                &format!("/verify/s/{id}/document-type"),
+                &[("csrf_token", &csrf), ("document_type", "id_card")],
+            )
+            .await
+            .assert_status(303);
+    }
+    browser
+        .upload(
+            &format!("/verify/s/{id}/image/front"),
+            &[("csrf_token", csrf.as_str())],
+            Some(&tiny_png()),
+        )
+        .await
+        .assert_status(303);
+    uploaded_front(app, &id).await
+}
+
+#[tokio::test]
+async fn uploads_no_submission_used_are_erased_when_their_attempt_ends_or_once_past_retention() {
+    let app = spawn().await;
+
+    // Canceling the session ends its attempt: the upload's bytes go at once.
+    let canceled = create(&app, SK_TEST, &[]).await;
+    let file = upload_a_front(&app, &canceled).await;
+    assert!(has_bytes(&app, &file).await);
+    app.post(
+        SK_TEST,
+        &format!("{}/cancel", session_path(&id_of(&canceled))),
+        &[],
+    )
+    .await;
+    assert!(
+        !has_bytes(&app, &file).await,
+        "erased with the canceled attempt"
+    );
+
+    // A new attempt (a fresh link, opened after the first attempt was left) erases the
+    // uploads of the earlier one.
+    let left = create(&app, SK_TEST, &[]).await;
+    let left_id = id_of(&left);
+    let first_file = upload_a_front(&app, &left).await;
+    app.clock.advance_seconds(49 * 3600);
+    let fresh = retrieve(&app, SK_TEST, &left_id).await;
+    assert!(fresh["url"].is_string(), "a fresh link was minted: {fresh}");
+    let second_file = upload_a_front(&app, &fresh).await;
+    assert!(
+        !has_bytes(&app, &first_file).await,
+        "erased by the new attempt"
+    );
+    assert!(has_bytes(&app, &second_file).await);
+
+    // Past the upload retention (48 h), the sweep erases what no submission used; submitted
+    // images stay until redaction.
+    let submitted = create(
+        &app,
+        SK_TEST,
+        &[("options[document][require_matching_selfie]", "true")],
+    )
+    .await;
+    let submitted_id = id_of(&submitted);
+    let (mut browser, first) = consented(&app, &submitted).await;
+    upload_documents(&mut browser, &submitted_id, &first, false).await;
+    let review = browser.get(&format!("/verify/s/{submitted_id}")).await;
+    browser
+        .post(
+            &format!("/verify/s/{submitted_id}/submit"),
+            &[("csrf_token", &review.csrf())],
+        )
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+    let report_id = retrieve(&app, SK_TEST, &submitted_id).await["last_verification_report"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let report = app
+        .get(
+            SK_TEST,
+            &format!("/v1/identity/verification_reports/{report_id}"),
+            &[],
+        )
+        .await
+        .body;
+    let kept = report["document"]["files"][0].as_str().unwrap().to_owned();
+
+    app.state.worker().sweep().await;
+    assert!(has_bytes(&app, &second_file).await, "not yet 48 hours old");
+    app.clock.advance_seconds(48 * 3600 + 1);
+    app.state.worker().sweep().await;
+    assert!(
+        !has_bytes(&app, &second_file).await,
+        "erased past the retention"
+    );
+    assert!(has_bytes(&app, &kept).await, "submitted images are kept");
+}
+
+#[tokio::test]
+async fn sessions_past_the_operators_retention_period_are_redacted_automatically() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_configured(
+        dir,
+        Options { run_workers: false },
+        verifyd_core::clock::ManualClock::starting_now(),
+        |config| {
+            config.retention.sessions = Some(std::time::Duration::from_secs(30 * 86_400));
+        },
+    )
+    .await;
+    let waiting = create(&app, SK_TEST, &[("metadata[user]", "old-waiting")]).await;
+    let canceled = create(&app, SK_TEST, &[("metadata[user]", "old-canceled")]).await;
+    app.post(
+        SK_TEST,
+        &format!("{}/cancel", session_path(&id_of(&canceled))),
+        &[],
+    )
+    .await;
+    app.clock.advance_seconds(31 * 86_400);
+    let recent = create(&app, SK_TEST, &[("metadata[user]", "recent")]).await;
+
+    app.state.worker().sweep().await;
+    app.drain_jobs().await;
+    for (session, status) in [(&waiting, "canceled"), (&canceled, "canceled")] {
+        let got = retrieve(&app, SK_TEST, &id_of(session)).await;
+        assert_eq!(got["status"], status, "{got}");
+        assert_eq!(got["redaction"]["status"], "redacted", "{got}");
+        assert_eq!(got["metadata"], serde_json::json!({}));
+    }
+    let got = retrieve(&app, SK_TEST, &id_of(&recent)).await;
+    assert_eq!(got["redaction"], serde_json::json!(null));
+    assert_eq!(got["metadata"]["user"], "recent");
+    // The redacted event went out as for a redaction through the API.
+    let events = app
+        .get(
+            SK_TEST,
+            "/v1/events",
+            &[("type", "identity.verification_session.redacted")],
+        )
+        .await;
+    assert_eq!(
+        events.body["data"].as_array().unwrap().len(),
+        2,
+        "{}",
+        events.body
+    );
+}
+
+#[tokio::test]
+async fn damaged_multipart_uploads_are_refused_cleanly_never_with_a_500() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (mut browser, first) = consented(&app, &session).await;
+    let csrf = first.csrf();
+    if first.has_testid("document-type-id_card") {
+        browser
+            .post(
+                &format!("/verify/s/{id}/document-type"),
+                &[("csrf_token", &csrf), ("document_type", "id_card")],
+            )
+            .await
+            .assert_status(303);
+    }
+    let boundary = "----verifydfuzzboundary";
+    let mut valid = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    valid.extend_from_slice(&tiny_png());
+    valid.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    // A small deterministic generator (xorshift): the same damage on every run.
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let client = reqwest::Client::new();
+    for case in 0..300 {
+        let mut body = valid.clone();
+        match case % 4 {
+            0 => {
+                let cut = (next() as usize) % body.len();
+                body.truncate(cut);
+            }
+            1 => {
+                for _ in 0..1 + next() % 8 {
+                    let at = (next() as usize) % body.len();
+                    body[at] = next() as u8;
+                }
+            }
+            2 => {
+                let at = (next() as usize) % body.len();
+                let junk: Vec<u8> = (0..next() % 64).map(|_| next() as u8).collect();
+                body.splice(at..at, junk);
+            }
+            _ => {
+                let at = (next() as usize) % body.len();
+                body.splice(at..at, b"\r\n--".iter().copied());
+            }
+        }
+        let reply = client
+            .post(format!("{}/verify/s/{id}/image/front", app.base))
+            .header("Cookie", browser.cookie_header())
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = reply.status().as_u16();
+        assert!(status < 500 || status == 503, "case {case}: {status}");
+    }
+    // The page still works for this browser afterwards.
+    let page = browser.get(&format!("/verify/s/{id}")).await;
+    page.assert_status(200);
+}

@@ -522,3 +522,85 @@ async fn writes_expanding_the_last_report_work_with_a_single_connection_pool() {
         report.as_str()
     );
 }
+
+#[tokio::test]
+async fn recent_sensitive_results_are_readable_for_48_hours_every_read_is_audited() {
+    let app = TestApp::spawn().await;
+    let id = app.create_session(&[]).await.id();
+    let reply = app
+        .post(
+            SK_TEST,
+            &helper(&id, "verify"),
+            &[("verified_outputs[dob][year]", "1815")],
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let sensitive = [("expand[]", "verified_outputs.dob")];
+
+    // The default restricted key holds the "recent" permission: fine within 48 hours…
+    let got = app.get(RK_TEST, &session_path(&id), &sensitive).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.body["verified_outputs"]["dob"]["year"], 1815);
+    // …and each read is in the audit log: the key, the session, the paths, no values.
+    let audit = app.state.store().audit_log(10).await.unwrap();
+    let entry = &audit[0];
+    assert_eq!(entry.action, "sensitive_results.read");
+    assert_eq!(entry.subject.as_deref(), Some(id.as_str()));
+    assert_eq!(entry.detail.as_deref(), Some("verified_outputs.dob"));
+    assert!(entry.actor.starts_with("rk_test_"), "{}", entry.actor);
+    assert!(
+        !entry.actor.contains("harness"),
+        "the key is masked: {}",
+        entry.actor
+    );
+    assert!(!format!("{audit:?}").contains("1815"));
+    // Without sensitive paths nothing is audited.
+    app.get(RK_TEST, &session_path(&id), &[]).await;
+    assert_eq!(
+        app.state.store().audit_log(10).await.unwrap().len(),
+        audit.len()
+    );
+
+    // After 48 hours the "recent" permission no longer reaches it (the whole request fails,
+    // lists included); a key with the "all" permission still does.
+    app.clock.advance_seconds(48 * 3600 + 60);
+    let late = app.get(RK_TEST, &session_path(&id), &sensitive).await;
+    late.assert_error(403, None);
+    assert!(late.message().contains("sensitive verification results"));
+    let listed = app
+        .get(
+            RK_TEST,
+            "/v1/identity/verification_sessions",
+            &[("expand[]", "data.verified_outputs.dob")],
+        )
+        .await;
+    listed.assert_error(403, None);
+    let plain = app.get(RK_TEST, &session_path(&id), &[]).await;
+    assert_eq!(plain.status, 200, "non-sensitive reads still work");
+
+    let all_reader = "rk_test_allsensitive00000000001";
+    let permissions: std::collections::BTreeSet<_> = [
+        verifyd_core::keys::Permission::SessionsRead,
+        verifyd_core::keys::Permission::AllSensitiveResultsRead,
+    ]
+    .into_iter()
+    .collect();
+    let mut tx = app.state.store().begin().await.unwrap();
+    tx.insert_key(
+        &verifyd_store::StoredKey {
+            id: "key_allsensitive".into(),
+            kind: "restricted".into(),
+            permissions: verifyd_core::keys::format_permissions(&permissions),
+            masked: verifyd_core::keys::mask_key(all_reader),
+            ..Default::default()
+        },
+        &verifyd_store::hash_key(all_reader),
+        0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let got = app.get(all_reader, &session_path(&id), &sensitive).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.body["verified_outputs"]["dob"]["year"], 1815);
+}

@@ -548,6 +548,7 @@ async fn a_read_only_restricted_key_sees_no_end_user_credentials_and_mints_none(
             kind: "restricted".into(),
             permissions: verifyd_core::keys::format_permissions(&permissions),
             masked: verifyd_core::keys::mask_key(events_reader),
+            ..Default::default()
         },
         &verifyd_store::hash_key(events_reader),
         0,

@@ -648,3 +648,67 @@ async fn events_older_than_30_days_are_pruned() {
         "the 31-day-old event is gone, the 2-day-old one stays"
     );
 }
+
+#[tokio::test]
+async fn deleting_an_endpoint_leaves_no_replayable_copy_of_its_signing_secret() {
+    let app = TestApp::spawn().await;
+    let params = [
+        ("url", "https://example.com/hooks"),
+        ("enabled_events[]", "*"),
+    ];
+    let created = app
+        .post_idempotent(
+            SK_TEST,
+            "/v1/webhook_endpoints",
+            &params,
+            "endpoint-create-1",
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let id = created.id();
+    let secret = created.body["secret"].as_str().unwrap().to_owned();
+    let replayed = app
+        .post_idempotent(
+            SK_TEST,
+            "/v1/webhook_endpoints",
+            &params,
+            "endpoint-create-1",
+        )
+        .await;
+    assert_eq!(
+        replayed.body["secret"],
+        secret.as_str(),
+        "replays as created"
+    );
+
+    let deleted = app
+        .send(
+            app.client
+                .delete(format!("{}/v1/webhook_endpoints/{id}", app.base))
+                .bearer_auth(SK_TEST),
+        )
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let replayed = app
+        .post_idempotent(
+            SK_TEST,
+            "/v1/webhook_endpoints",
+            &params,
+            "endpoint-create-1",
+        )
+        .await;
+    assert_eq!(replayed.status, 200, "{}", replayed.body);
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(
+        replayed.body,
+        serde_json::json!({"id": id, "object": "webhook_endpoint", "deleted": true})
+    );
+    assert!(!replayed.body.to_string().contains(&secret));
+    assert!(app
+        .state
+        .store()
+        .data_key_ids(&id)
+        .await
+        .unwrap()
+        .is_empty());
+}
