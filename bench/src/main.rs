@@ -14,6 +14,7 @@
 //!
 //! Timings live here and in bench/RESULTS.md, never in tests.
 
+mod abuse;
 mod live;
 mod load;
 mod run;
@@ -57,6 +58,16 @@ enum Cmd {
     Flow(scenarios::FlowArgs),
     /// Webhook deliveries per second and status-change-to-delivery lag.
     Webhooks(scenarios::WebhookArgs),
+    /// Upload floods, stalled uploads and slowloris against a fresh verifyd; prints JSON.
+    Abuse {
+        #[arg(long)]
+        verifyd: std::path::PathBuf,
+        #[arg(long)]
+        workdir: std::path::PathBuf,
+        /// Fewer connections.
+        #[arg(long)]
+        smoke: bool,
+    },
 }
 
 #[tokio::main]
@@ -70,6 +81,13 @@ async fn main() {
         Cmd::Seed { database, count } => scenarios::seed(&database, count).await,
         Cmd::Flow(args) => scenarios::flow(args).await,
         Cmd::Webhooks(args) => scenarios::webhooks(args).await,
+        Cmd::Abuse {
+            verifyd,
+            workdir,
+            smoke,
+        } => abuse::abuse_measure(&verifyd, &workdir, smoke)
+            .await
+            .map(|report| println!("{report:#}")),
     };
     if let Err(message) = result {
         eprintln!("verifyd-bench: {message}");

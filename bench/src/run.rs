@@ -343,6 +343,19 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         }
     }
 
+    eprintln!("abuse: upload floods, stalled uploads, slowloris");
+    let abuse = crate::abuse::abuse_measure(&args.verifyd, &args.workdir, args.smoke).await?;
+    rows.push(json!({
+        "scenario": format!(
+            "abuse: {}×9.9 MB + {} stalled uploads",
+            abuse["uploads"], abuse["stalled"]
+        ),
+        "rps": abuse["uploads"].as_f64().unwrap_or(0.0)
+            / abuse["upload_seconds"].as_f64().unwrap_or(1.0).max(0.001),
+        "p50_ms": 0, "p99_ms": 0, "errors": 0,
+        "peak_rss_mb": abuse["peak_rss_mb"],
+    }));
+
     eprintln!("create and retrieve on PostgreSQL");
     let postgres = postgres_scenario(&args, secs).await?;
     if let Some((create, retrieve, rss_create, rss_retrieve)) = &postgres {
@@ -386,6 +399,9 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         "live_selfie_check_p99_ms": live.as_ref().map(|l| l["with_selfie"]["check_p99_ms"].clone()),
         "retrieve_p99_ms_alone": live.as_ref().map(|l| l["retrieve"]["alone"]["p99_ms"].clone()),
         "retrieve_p99_ms_during_checks": live.as_ref().map(|l| l["retrieve"]["during_checks"]["p99_ms"].clone()),
+        "upload_abuse_peak_rss_mb": abuse["peak_rss_mb"],
+        "upload_abuse_after_rss_mb": abuse["after_rss_mb"],
+        "slowloris_open_after_timeout": abuse["slowloris_open_after_timeout"],
         "max_peak_rss_mb": rows.iter().filter_map(|r| r["peak_rss_mb"].as_f64()).fold(0.0, f64::max),
     });
 
@@ -416,6 +432,7 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
         "rows": rows,
         "sqlite_ceiling": sqlite,
         "live": live,
+        "abuse": abuse,
         "targets": targets,
     });
     if let Some(parent) = args.out.parent() {
@@ -425,6 +442,22 @@ pub async fn run(args: RunArgs) -> Result<(), String> {
     let errors: u64 = rows.iter().filter_map(|r| r["errors"].as_u64()).sum();
     if errors > 0 {
         return Err(format!("{errors} requests failed during the benchmark"));
+    }
+    // The security goals are checked on every run (the smoke run is part of the test suite).
+    let abuse_peak = abuse["peak_rss_mb"].as_f64().unwrap_or(f64::MAX);
+    if abuse_peak >= crate::abuse::UPLOAD_ABUSE_RSS_LIMIT_MB {
+        return Err(format!(
+            "upload abuse pushed verifyd to {abuse_peak:.0} MB (limit {} MB)",
+            crate::abuse::UPLOAD_ABUSE_RSS_LIMIT_MB
+        ));
+    }
+    let open = abuse["slowloris_open_after_timeout"]
+        .as_u64()
+        .unwrap_or(u64::MAX);
+    if open > 0 {
+        return Err(format!(
+            "{open} slowloris connections were still open after the header-read timeout"
+        ));
     }
     Ok(())
 }

@@ -148,10 +148,19 @@ pub async fn seed(database: &str, count: u64) -> Result<(), String> {
 
 /// Peak resident set size (VmHWM) of a process so far, in MB.
 fn peak_rss_mb(pid: u32) -> f64 {
+    status_mb(pid, "VmHWM:")
+}
+
+/// Resident set size (VmRSS) of a process now, in MB.
+pub fn rss_mb(pid: u32) -> f64 {
+    status_mb(pid, "VmRSS:")
+}
+
+fn status_mb(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
@@ -214,7 +223,12 @@ impl Verifyd {
         .await
     }
 
-    async fn start_with(
+    /// The process id (to sample its memory).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub async fn start_with(
         bin: &Path,
         database_url: &str,
         workers: bool,
