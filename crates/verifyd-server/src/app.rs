@@ -335,6 +335,16 @@ impl Application {
     ) -> Result<Self, BuildError> {
         let keys = KeyRing::from_configured(&config.api_keys).map_err(BuildError::Config)?;
         let store = Store::connect(&config.database).await?;
+        if store.backend() == verifyd_store::Backend::Sqlite {
+            // One process owns a SQLite database: claims left in flight are from a crash.
+            let freed = store.release_in_flight_claims().await?;
+            if freed > 0 {
+                tracing::info!(
+                    claims = freed,
+                    "freed idempotency keys left in flight by a crash"
+                );
+            }
+        }
         let listener = TcpListener::bind(&config.listen)
             .await
             .map_err(|e| BuildError::Bind(config.listen.clone(), e))?;

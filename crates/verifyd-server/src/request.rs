@@ -104,6 +104,28 @@ pub async fn request_id_layer(mut request: Request, next: Next) -> Response {
     response
 }
 
+/// What identifies a request for its idempotency key: method, path and its parameters,
+/// order-insensitively (hex SHA-256).
+pub fn fingerprint_of(method: &str, path: &str, mut pairs: Vec<(String, String)>) -> String {
+    pairs.sort();
+    let mut hasher = Sha256::new();
+    hasher.update(method.as_bytes());
+    hasher.update(b" ");
+    hasher.update(path.as_bytes());
+    for (k, v) in &pairs {
+        hasher.update(b"\n");
+        hasher.update(k.len().to_le_bytes());
+        hasher.update(k.as_bytes());
+        hasher.update(v.len().to_le_bytes());
+        hasher.update(v.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// An API request, read whole.
 #[derive(Debug)]
 pub struct ApiRequest {
@@ -195,24 +217,11 @@ impl ApiRequest {
     /// What makes two requests "the same request" for idempotency: method, path and the
     /// multiset of parameters (order-insensitive).
     pub fn fingerprint(&self) -> String {
-        let mut pairs = self.pairs().unwrap_or_default();
-        pairs.sort();
-        let mut hasher = Sha256::new();
-        hasher.update(self.method.as_str().as_bytes());
-        hasher.update(b" ");
-        hasher.update(self.path.as_bytes());
-        for (k, v) in &pairs {
-            hasher.update(b"\n");
-            hasher.update(k.len().to_le_bytes());
-            hasher.update(k.as_bytes());
-            hasher.update(v.len().to_le_bytes());
-            hasher.update(v.as_bytes());
-        }
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        fingerprint_of(
+            self.method.as_str(),
+            &self.path,
+            self.pairs().unwrap_or_default(),
+        )
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

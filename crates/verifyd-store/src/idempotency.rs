@@ -186,6 +186,23 @@ impl Store {
         .await
     }
 
+    /// Frees every in-flight claim at once (their requests cannot be running: called when
+    /// the only process of a SQLite database starts, after a crash). A retry of such a
+    /// request then runs at once instead of answering 409 until the claim's lock expires;
+    /// were the old request somehow still running, its owner token would keep it from
+    /// committing. Returns how many were freed.
+    pub async fn release_in_flight_claims(&self) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let done = sql(
+            "UPDATE idempotency_keys SET locked_until = 0 WHERE state = 'in_flight' \
+             AND locked_until > 0",
+        )
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
     /// Deletes keys created before `before_millis`.
     pub async fn prune_idempotency_keys(&self, before_millis: i64) -> Result<u64> {
         self.retrying(move || async move {

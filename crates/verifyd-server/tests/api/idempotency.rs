@@ -2,6 +2,7 @@
 //! do not burn the key, per-mode scoping, and 24 h retention.
 
 use crate::common::*;
+use verifyd_core::Clock;
 
 const SESSIONS: &str = "/v1/identity/verification_sessions";
 
@@ -179,4 +180,57 @@ async fn a_key_that_is_not_ascii_is_refused_never_ignored() {
         assert!(reply.header("request-id").is_some());
     }
     assert_eq!(count(&app, SK_TEST).await, 0, "nothing was created");
+}
+
+#[tokio::test]
+async fn after_a_crash_a_retry_runs_at_once_on_sqlite_and_after_the_lock_on_postgres() {
+    let app = TestApp::spawn().await;
+    let path = "/v1/identity/verification_sessions";
+    let pairs = [("type", "document")];
+    // A request that was running when the process died: its key is still claimed.
+    let fingerprint = verifyd_server::request::fingerprint_of(
+        "POST",
+        path,
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    );
+    let now = app.clock.now_millis();
+    let claim = app
+        .state
+        .store()
+        .claim_idempotency_key(
+            false,
+            "crashed-create",
+            &fingerprint,
+            now,
+            60_000,
+            86_400_000,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        claim,
+        verifyd_store::IdempotencyClaim::Proceed { .. }
+    ));
+    let clock = app.clock.clone();
+    let dir = app.stop().await;
+    let app = TestApp::spawn_in(dir, Options::default(), clock).await;
+
+    let retried = app
+        .post_idempotent(SK_TEST, path, &pairs, "crashed-create")
+        .await;
+    if verifyd_store::testing::use_postgres() {
+        // Another process may still be running it: the claim holds until its lock expires.
+        retried.assert_error(409, None);
+        app.clock.advance_millis(60_001);
+        let retried = app
+            .post_idempotent(SK_TEST, path, &pairs, "crashed-create")
+            .await;
+        assert_eq!(retried.status, 200, "{}", retried.body);
+    } else {
+        // The only process of the SQLite database restarted: nothing can be running it.
+        assert_eq!(retried.status, 200, "{}", retried.body);
+    }
 }
