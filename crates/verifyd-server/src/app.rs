@@ -169,7 +169,8 @@ impl AppState {
         &self.0.test_engine
     }
 
-    /// Wakes the workers: a job was just committed.
+    /// Wakes this process's workers: another process committed work (PostgreSQL `NOTIFY`).
+    /// Commits of this process wake them by themselves ([`Store::work_committed`]).
     pub fn notify_jobs(&self) {
         self.0.jobs_waiting.notify_waiters();
     }
@@ -221,12 +222,15 @@ impl AppState {
                 live_checks.longest_run().as_secs_f64()
             )));
         }
+        let jobs_waiting = store.work_committed();
         Ok(AppState(Arc::new(Inner {
             store,
             clock,
             keys,
             public_url,
-            jobs_waiting: Arc::new(Notify::new()),
+            // Commits that queue work wake the workers (the store does it, so no handler
+            // can forget to).
+            jobs_waiting,
             test_engine: TestModeEngine,
             live_checks,
             webhooks: config.webhooks.clone(),

@@ -37,7 +37,7 @@ impl From<ProcessingError> for crate::error::ApiError {
 }
 
 /// Submits `session` with `submission` inside `tx` and queues its processing. The caller
-/// commits, then calls [`AppState::notify_jobs`].
+/// commits (which wakes the workers).
 pub async fn submit(
     app: &AppState,
     tx: &mut Tx,

@@ -274,7 +274,6 @@ impl Worker {
                 sessions = due.len(),
                 "redaction begun for sessions past retention"
             );
-            self.app.notify_jobs();
         }
         Ok(())
     }

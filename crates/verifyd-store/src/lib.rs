@@ -193,6 +193,9 @@ pub struct Store {
     keys: KeyCache,
     sealer: std::sync::Arc<sealing::Sealer>,
     url: String,
+    /// Woken when a transaction that queued work (a job, a webhook delivery) commits, so the
+    /// workers of this process start at once rather than at their next poll.
+    work_committed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Store {
@@ -244,6 +247,7 @@ impl Store {
             keys: Default::default(),
             sealer,
             url: options.url.clone(),
+            work_committed: Default::default(),
         };
         store.account_id = store.ensure_account().await?;
         store.load_index_key().await?;
@@ -336,9 +340,17 @@ impl Store {
                 // writer's bookkeeping still follows the statements sqlx has already sent.
                 let writer = writer.clone();
                 let tx = run_to_completion(async move { writer.begin().await }).await?;
-                Ok(Tx::sqlite(tx, self.sealer.clone()))
+                Ok(Tx::sqlite(
+                    tx,
+                    self.sealer.clone(),
+                    self.work_committed.clone(),
+                ))
             }
-            Db::Postgres { pool, .. } => Ok(Tx::postgres(pool.begin().await?, self.sealer.clone())),
+            Db::Postgres { pool, .. } => Ok(Tx::postgres(
+                pool.begin().await?,
+                self.sealer.clone(),
+                self.work_committed.clone(),
+            )),
         }
     }
 
@@ -360,6 +372,11 @@ impl Store {
                 other => return other,
             }
         }
+    }
+
+    /// Notified each time a transaction of this process that queued work commits.
+    pub fn work_committed(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.work_committed.clone()
     }
 
     /// A listener for "work was queued" signals from every process on this database;

@@ -11,6 +11,9 @@ pub struct Tx {
     pub(crate) sealer: std::sync::Arc<crate::sealing::Sealer>,
     /// The data key that seals new values of each scope this transaction wrote.
     pub(crate) scope_keys: std::collections::HashMap<String, crate::sealing::DataKey>,
+    /// Whether this transaction queued work, and whom to wake when it commits.
+    queued_work: bool,
+    work_committed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 enum Inner {
@@ -19,22 +22,31 @@ enum Inner {
 }
 
 impl Tx {
-    pub(crate) fn sqlite(tx: SqliteTx, sealer: std::sync::Arc<crate::sealing::Sealer>) -> Self {
+    pub(crate) fn sqlite(
+        tx: SqliteTx,
+        sealer: std::sync::Arc<crate::sealing::Sealer>,
+        work_committed: std::sync::Arc<tokio::sync::Notify>,
+    ) -> Self {
         Self {
             inner: Inner::Sqlite(tx),
             sealer,
             scope_keys: Default::default(),
+            queued_work: false,
+            work_committed,
         }
     }
 
     pub(crate) fn postgres(
         tx: sqlx::Transaction<'static, sqlx::Postgres>,
         sealer: std::sync::Arc<crate::sealing::Sealer>,
+        work_committed: std::sync::Arc<tokio::sync::Notify>,
     ) -> Self {
         Self {
             inner: Inner::Postgres(tx),
             sealer,
             scope_keys: Default::default(),
+            queued_work: false,
+            work_committed,
         }
     }
 
@@ -53,10 +65,11 @@ impl Tx {
         }
     }
 
-    /// Tells every process's workers, when this transaction commits, that work was queued
-    /// (PostgreSQL `NOTIFY`, delivered only on commit; nothing on SQLite, where the one
-    /// process wakes its own workers).
+    /// Tells the workers, when this transaction commits, that work was queued: this
+    /// process's at once (see [`crate::Store::work_committed`]), every other process's through
+    /// PostgreSQL `NOTIFY` (delivered only on commit).
     pub(crate) async fn signal_work(&mut self) -> Result<()> {
+        self.queued_work = true;
         if self.backend() == Backend::Postgres {
             crate::db::sql("SELECT pg_notify(?, '')")
                 .bind(crate::WORK_CHANNEL)
@@ -66,12 +79,18 @@ impl Tx {
         Ok(())
     }
 
-    /// Makes the writes durable: returns once they are committed to disk.
+    /// Makes the writes durable: returns once they are committed to disk, after waking this
+    /// process's workers if the transaction queued work.
     pub async fn commit(self) -> Result<()> {
+        let (queued_work, work_committed) = (self.queued_work, self.work_committed);
         match self.inner {
-            Inner::Sqlite(tx) => crate::run_to_completion(tx.commit()).await,
-            Inner::Postgres(tx) => Ok(tx.commit().await?),
+            Inner::Sqlite(tx) => crate::run_to_completion(tx.commit()).await?,
+            Inner::Postgres(tx) => tx.commit().await?,
         }
+        if queued_work {
+            work_committed.notify_waiters();
+        }
+        Ok(())
     }
 
     /// Undoes this transaction's writes (and only them).

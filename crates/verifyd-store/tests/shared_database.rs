@@ -244,3 +244,41 @@ async fn a_commit_that_queues_work_signals_the_other_stores_only_once_committed(
     drop(listener);
     finish(stores, &dir).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_that_queued_work_wakes_this_processs_workers_and_only_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = stores(&dir, 1).await;
+    let store = &stores[0];
+    let signal = store.work_committed();
+
+    // A commit that queues nothing wakes nobody.
+    let woken = signal.notified();
+    tokio::pin!(woken);
+    woken.as_mut().enable();
+    let tx = store.begin().await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), woken.as_mut())
+            .await
+            .is_err(),
+        "woken by a commit that queued no work"
+    );
+
+    // A job queued, not yet committed: nothing; committed: the workers wake.
+    let mut tx = store.begin().await.unwrap();
+    tx.enqueue_job("process_submission", "test:vs_wake", 0, 0)
+        .await
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), woken.as_mut())
+            .await
+            .is_err(),
+        "woken before the commit"
+    );
+    tx.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), woken.as_mut())
+        .await
+        .expect("the commit woke the workers");
+    finish(stores, &dir).await;
+}

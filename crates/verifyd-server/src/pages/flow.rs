@@ -948,7 +948,6 @@ pub async fn test_outcome(
             submission.test_outcome = Some(outcome);
             crate::processing::submit(&app, &mut tx, &mut session, submission).await?;
             tx.commit().await?;
-            app.notify_jobs();
             Ok(finish(&app, &session, channel, End::Submitted))
         }
         .await,
@@ -995,7 +994,6 @@ pub async fn submit(
             submission.test_outcome = None;
             crate::processing::submit(&app, &mut tx, &mut session, submission).await?;
             tx.commit().await?;
-            app.notify_jobs();
             Ok(finish(&app, &session, attempt.channel, End::Submitted))
         }
         .await,

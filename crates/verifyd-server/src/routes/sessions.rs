@@ -482,7 +482,5 @@ pub async fn redact(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
         Ok((tx, body))
     }
     .await;
-    let response = idempotency::settle(&app, claim, &req, result).await;
-    app.notify_jobs();
-    response
+    idempotency::settle(&app, claim, &req, result).await
 }
