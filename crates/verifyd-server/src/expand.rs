@@ -163,7 +163,7 @@ pub fn sensitive_results_forbidden() -> ApiError {
 /// Stripe does) when the verification is older than 48 hours and the key holds only the
 /// "recent" permission, and records the read in the audit log (key, object, paths; never the
 /// values). `verified_at` is when the object's verification was processed (its report's
-/// `created`), `None` when there is none.
+/// `created`), `None` when there is none. For reads; writes use [`allow_sensitive_read_in`].
 pub async fn allow_sensitive_read(
     app: &crate::app::AppState,
     caller: &Caller,
@@ -171,8 +171,58 @@ pub async fn allow_sensitive_read(
     object_id: &str,
     verified_at: Option<i64>,
 ) -> ApiResult<()> {
-    if expand.sensitive.is_empty() {
+    let Some(detail) = sensitive_read_allowed(app, caller, expand, verified_at)? else {
         return Ok(());
+    };
+    app.store()
+        .record_audit(
+            app.clock().now_seconds(),
+            &caller.masked_key,
+            SENSITIVE_READ,
+            Some(object_id),
+            Some(&detail),
+        )
+        .await?;
+    Ok(())
+}
+
+/// [`allow_sensitive_read`] for a write that expands sensitive paths in its response: the
+/// audit entry commits with the write, in its transaction (a second transaction would wait
+/// for this one on SQLite's single writer).
+pub async fn allow_sensitive_read_in(
+    app: &crate::app::AppState,
+    tx: &mut verifyd_store::Tx,
+    caller: &Caller,
+    expand: &Expand,
+    object_id: &str,
+    verified_at: Option<i64>,
+) -> ApiResult<()> {
+    let Some(detail) = sensitive_read_allowed(app, caller, expand, verified_at)? else {
+        return Ok(());
+    };
+    tx.record_audit(
+        app.clock().now_seconds(),
+        &caller.masked_key,
+        SENSITIVE_READ,
+        Some(object_id),
+        Some(&detail),
+    )
+    .await?;
+    Ok(())
+}
+
+const SENSITIVE_READ: &str = "sensitive_results.read";
+
+/// The audit detail (the sensitive paths) if sensitive results are asked for and allowed;
+/// `None` if none are asked for; the 403 if the verification is too old for the key.
+fn sensitive_read_allowed(
+    app: &crate::app::AppState,
+    caller: &Caller,
+    expand: &Expand,
+    verified_at: Option<i64>,
+) -> ApiResult<Option<String>> {
+    if expand.sensitive.is_empty() {
+        return Ok(None);
     }
     let now = app.clock().now_seconds();
     let old = verified_at
@@ -180,16 +230,7 @@ pub async fn allow_sensitive_read(
     if old && !caller.may_read_old_sensitive_results() {
         return Err(sensitive_results_forbidden());
     }
-    app.store()
-        .record_audit(
-            now,
-            &caller.masked_key,
-            "sensitive_results.read",
-            Some(object_id),
-            Some(&expand.sensitive.join(",")),
-        )
-        .await?;
-    Ok(())
+    Ok(Some(expand.sensitive.join(",")))
 }
 
 /// Whether any requested path reaches sensitive results.

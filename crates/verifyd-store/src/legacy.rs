@@ -262,7 +262,8 @@ mod tests {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_millis() as i64;
-        match crate::backend_of(&url).unwrap() {
+        // A version-4 database, on either backend.
+        let (sqlite, postgres) = match crate::backend_of(&url).unwrap() {
             crate::Backend::Sqlite => {
                 let pool = sqlx::SqlitePool::connect_with(crate::sqlite_options(&url).unwrap())
                     .await
@@ -271,30 +272,7 @@ mod tests {
                     .run(&pool)
                     .await
                     .unwrap();
-                write_version_4_rows(Target::SqlitePool(&pool), &session).await;
-                sql(others[0].0)
-                    .bind(others[0].1.as_str())
-                    .bind(session.id.as_str())
-                    .execute(Target::SqlitePool(&pool))
-                    .await
-                    .unwrap();
-                sql(others[1].0)
-                    .bind(others[1].1.as_str())
-                    .bind(now_millis)
-                    .execute(Target::SqlitePool(&pool))
-                    .await
-                    .unwrap();
-                sql(
-                    "INSERT INTO files (id, livemode, created, purpose, type, size, \
-                     verification_session, contents) VALUES ('file_legacy', FALSE, 1, \
-                     'identity_document', 'png', 3, ?, ?)",
-                )
-                .bind(session.id.as_str())
-                .bind(image.as_slice())
-                .execute(Target::SqlitePool(&pool))
-                .await
-                .unwrap();
-                pool.close().await;
+                (Some(pool), None)
             }
             crate::Backend::Postgres => {
                 let pool = sqlx::PgPool::connect(&url).await.unwrap();
@@ -302,31 +280,42 @@ mod tests {
                     .run(&pool)
                     .await
                     .unwrap();
-                write_version_4_rows(Target::PgPool(&pool), &session).await;
-                sql(others[0].0)
-                    .bind(others[0].1.as_str())
-                    .bind(session.id.as_str())
-                    .execute(Target::PgPool(&pool))
-                    .await
-                    .unwrap();
-                sql(others[1].0)
-                    .bind(others[1].1.as_str())
-                    .bind(now_millis)
-                    .execute(Target::PgPool(&pool))
-                    .await
-                    .unwrap();
-                sql(
-                    "INSERT INTO files (id, livemode, created, purpose, type, size, \
-                     verification_session, contents) VALUES ('file_legacy', FALSE, 1, \
-                     'identity_document', 'png', 3, ?, ?)",
-                )
-                .bind(session.id.as_str())
-                .bind(image.as_slice())
-                .execute(Target::PgPool(&pool))
-                .await
-                .unwrap();
-                pool.close().await;
+                (None, Some(pool))
             }
+        };
+        let target = || match (&sqlite, &postgres) {
+            (Some(pool), _) => Target::SqlitePool(pool),
+            (_, Some(pool)) => Target::PgPool(pool),
+            _ => unreachable!("one pool is open"),
+        };
+        write_version_4_rows(target(), &session).await;
+        sql(others[0].0)
+            .bind(others[0].1.as_str())
+            .bind(session.id.as_str())
+            .execute(target())
+            .await
+            .unwrap();
+        sql(others[1].0)
+            .bind(others[1].1.as_str())
+            .bind(now_millis)
+            .execute(target())
+            .await
+            .unwrap();
+        sql(
+            "INSERT INTO files (id, livemode, created, purpose, type, size, \
+             verification_session, contents) VALUES ('file_legacy', FALSE, 1, \
+             'identity_document', 'png', 3, ?, ?)",
+        )
+        .bind(session.id.as_str())
+        .bind(image.as_slice())
+        .execute(target())
+        .await
+        .unwrap();
+        if let Some(pool) = sqlite {
+            pool.close().await;
+        }
+        if let Some(pool) = postgres {
+            pool.close().await;
         }
 
         let store = Store::connect(&crate::testing::store_options(url, dir.path()))

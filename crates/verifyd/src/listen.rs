@@ -100,37 +100,20 @@ impl Listener {
                 data.reverse();
                 Ok(data)
             }
-            None => {
-                let mut all = Vec::new();
-                let mut after: Option<String> = None;
-                loop {
-                    let extra: Vec<(&str, String)> = after
-                        .iter()
-                        .map(|a| ("starting_after", a.clone()))
-                        .collect();
-                    let body = self.list(&extra).await?;
-                    let (data, has_more) = Self::page(&body);
-                    after = data
-                        .last()
-                        .and_then(|e| e["id"].as_str())
-                        .map(str::to_owned);
-                    all.extend(data);
-                    if !has_more || after.is_none() {
-                        break;
-                    }
-                }
-                all.reverse();
-                Ok(all)
-            }
+            None => self.every_page(&[], usize::MAX).await,
         }
     }
 
-    /// Every event created at or after `since` (seconds), oldest first.
-    async fn events_since(&self, since: i64) -> Result<Vec<serde_json::Value>, String> {
+    /// Every event matching `filter` (up to `max_pages` pages of 100), oldest first.
+    async fn every_page(
+        &self,
+        filter: &[(&str, String)],
+        max_pages: usize,
+    ) -> Result<Vec<serde_json::Value>, String> {
         let mut all = Vec::new();
         let mut after: Option<String> = None;
-        for _ in 0..MAX_SWEEP_PAGES {
-            let mut extra: Vec<(&str, String)> = vec![("created[gte]", since.to_string())];
+        for _ in 0..max_pages {
+            let mut extra = filter.to_vec();
             if let Some(a) = &after {
                 extra.push(("starting_after", a.clone()));
             }
@@ -147,6 +130,12 @@ impl Listener {
         }
         all.reverse();
         Ok(all)
+    }
+
+    /// Every event created at or after `since` (seconds), oldest first.
+    async fn events_since(&self, since: i64) -> Result<Vec<serde_json::Value>, String> {
+        self.every_page(&[("created[gte]", since.to_string())], MAX_SWEEP_PAGES)
+            .await
     }
 
     async fn forward(&self, event: &serde_json::Value) {

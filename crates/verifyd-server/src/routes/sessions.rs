@@ -294,7 +294,7 @@ pub async fn create(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
             &EventCause::api(&req),
         )
         .await?;
-        let body = render_session(&app, &session, &p.expand).await?;
+        let body = render_written(&app, &mut tx, &p.caller, &session, &p.expand, None).await?;
         Ok((tx, body))
     }
     .await;
@@ -363,6 +363,28 @@ pub async fn list(State(app): State<AppState>, req: ApiRequest) -> ApiResult<Res
     Ok(Json(render::list(LIST_URL, data, page.has_more)).into_response())
 }
 
+/// The session as a write answers with it: when the response expands sensitive results, the
+/// 48-hour rule and the audit log apply as on reads (the audit entry commits with the
+/// write). `known_report` is a report this transaction wrote.
+pub(crate) async fn render_written(
+    app: &AppState,
+    tx: &mut verifyd_store::Tx,
+    caller: &crate::auth::Caller,
+    session: &VerificationSession,
+    expand: &Expand,
+    known_report: Option<&verifyd_core::report::VerificationReport>,
+) -> ApiResult<Value> {
+    let verified_at = match known_report {
+        Some(report) if session.last_verification_report.as_ref() == Some(&report.id) => {
+            Some(report.created)
+        }
+        _ => verification_time(app, session, expand).await?,
+    };
+    expand::allow_sensitive_read_in(app, tx, caller, expand, session.id.as_str(), verified_at)
+        .await?;
+    render_session_with(app, session, expand, known_report).await
+}
+
 /// When the session's last verification was processed (its last report's `created`), looked
 /// up only when sensitive results were asked for.
 async fn verification_time(
@@ -415,7 +437,7 @@ pub async fn update(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
             SessionError::Metadata(m) => metadata_error(m),
         })?;
         tx.update_session(&session).await?;
-        let body = render_session(&app, &session, &p.expand).await?;
+        let body = render_written(&app, &mut tx, &p.caller, &session, &p.expand, None).await?;
         Ok((tx, body))
     }
     .await;
@@ -445,7 +467,7 @@ pub async fn cancel(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
             &EventCause::api(&req),
         )
         .await?;
-        let body = render_session(&app, &session, &p.expand).await?;
+        let body = render_written(&app, &mut tx, &p.caller, &session, &p.expand, None).await?;
         Ok((tx, body))
     }
     .await;
@@ -478,7 +500,7 @@ pub async fn redact(State(app): State<AppState>, req: ApiRequest) -> ApiResult<R
         Work::finish_redaction(session.livemode, session.id.as_str())
             .enqueue(&mut tx, now, now)
             .await?;
-        let body = render_session(&app, &session, &p.expand).await?;
+        let body = render_written(&app, &mut tx, &p.caller, &session, &p.expand, None).await?;
         Ok((tx, body))
     }
     .await;

@@ -11,7 +11,7 @@ use crate::idempotency::{self, Begin};
 use crate::params::{Params, Shape};
 use crate::processing::record_result;
 use crate::request::ApiRequest;
-use crate::routes::sessions::render_session_with;
+use crate::routes::sessions::render_written;
 use crate::webhooks::events::{record, EventCause};
 use axum::extract::State;
 use axum::response::Response;
@@ -218,7 +218,8 @@ async fn run(app: AppState, req: ApiRequest, action: Action) -> ApiResult<Respon
                 recorded = Some(record_result(&app, &mut tx, &mut session, result, &cause).await?);
             }
         }
-        let body = render_session_with(&app, &session, &expand, recorded.as_ref()).await?;
+        let body =
+            render_written(&app, &mut tx, &caller, &session, &expand, recorded.as_ref()).await?;
         Ok((tx, body))
     }
     .await;

@@ -277,3 +277,28 @@ impl Drop for TestApp {
         .join();
     }
 }
+
+/// Stores a restricted test-mode key holding exactly `permissions` (as `verifyd keys create
+/// --type restricted --permissions …` would).
+pub async fn insert_restricted_key(
+    app: &TestApp,
+    key: &str,
+    permissions: &[verifyd_core::keys::Permission],
+) {
+    let permissions: std::collections::BTreeSet<_> = permissions.iter().copied().collect();
+    let mut tx = app.state.store().begin().await.unwrap();
+    tx.insert_key(
+        &verifyd_store::StoredKey {
+            id: format!("key_{}", verifyd_core::random_base62(12)),
+            kind: "restricted".into(),
+            permissions: verifyd_core::keys::format_permissions(&permissions),
+            masked: verifyd_core::keys::mask_key(key),
+            ..Default::default()
+        },
+        &verifyd_store::hash_key(key),
+        0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}

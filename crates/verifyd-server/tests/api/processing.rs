@@ -579,28 +579,69 @@ async fn recent_sensitive_results_are_readable_for_48_hours_every_read_is_audite
     assert_eq!(plain.status, 200, "non-sensitive reads still work");
 
     let all_reader = "rk_test_allsensitive00000000001";
-    let permissions: std::collections::BTreeSet<_> = [
-        verifyd_core::keys::Permission::SessionsRead,
-        verifyd_core::keys::Permission::AllSensitiveResultsRead,
-    ]
-    .into_iter()
-    .collect();
-    let mut tx = app.state.store().begin().await.unwrap();
-    tx.insert_key(
-        &verifyd_store::StoredKey {
-            id: "key_allsensitive".into(),
-            kind: "restricted".into(),
-            permissions: verifyd_core::keys::format_permissions(&permissions),
-            masked: verifyd_core::keys::mask_key(all_reader),
-            ..Default::default()
-        },
-        &verifyd_store::hash_key(all_reader),
-        0,
+    insert_restricted_key(
+        &app,
+        all_reader,
+        &[
+            verifyd_core::keys::Permission::SessionsRead,
+            verifyd_core::keys::Permission::AllSensitiveResultsRead,
+        ],
     )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    .await;
     let got = app.get(all_reader, &session_path(&id), &sensitive).await;
     assert_eq!(got.status, 200, "{}", got.body);
     assert_eq!(got.body["verified_outputs"]["dob"]["year"], 1815);
+}
+
+#[tokio::test]
+async fn a_write_that_expands_sensitive_results_obeys_the_48_hour_rule_and_is_audited() {
+    use verifyd_core::keys::Permission;
+    let app = TestApp::spawn().await;
+    let id = app.create_session(&[]).await.id();
+    let reply = app.post(SK_TEST, &helper(&id, "require_input"), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let writer = "rk_test_recentwriter00000000001";
+    insert_restricted_key(
+        &app,
+        writer,
+        &[
+            Permission::SessionsRead,
+            Permission::SessionsWrite,
+            Permission::ReportsRead,
+            Permission::SensitiveResultsRead,
+        ],
+    )
+    .await;
+    let sensitive = [
+        ("metadata[step]", "1"),
+        ("expand[]", "last_verification_report.document.dob"),
+    ];
+    let update = app.post(writer, &session_path(&id), &sensitive).await;
+    assert_eq!(update.status, 200, "{}", update.body);
+    let audit = app.state.store().audit_log(10).await.unwrap();
+    assert_eq!(audit[0].action, "sensitive_results.read");
+    assert_eq!(audit[0].subject.as_deref(), Some(id.as_str()));
+
+    // Two days later the same write may not expand them: refused whole, nothing written.
+    app.clock.advance_seconds(48 * 3600 + 60);
+    let late = app
+        .post(
+            writer,
+            &session_path(&id),
+            &[
+                ("metadata[step]", "2"),
+                ("expand[]", "last_verification_report.document.dob"),
+            ],
+        )
+        .await;
+    late.assert_error(403, None);
+    let got = app.get(SK_TEST, &session_path(&id), &[]).await;
+    assert_eq!(
+        got.body["metadata"]["step"], "1",
+        "the refused write changed nothing"
+    );
+    assert_eq!(
+        app.state.store().audit_log(10).await.unwrap().len(),
+        audit.len()
+    );
 }

@@ -534,28 +534,15 @@ async fn a_read_only_restricted_key_sees_no_end_user_credentials_and_mints_none(
     // A restricted key that may read events (but not write sessions) gets them without
     // the credentials too.
     let events_reader = "rk_test_eventsreader0000000000001";
-    let mut tx = app.state.store().begin().await.unwrap();
-    let permissions: std::collections::BTreeSet<_> = [
-        verifyd_core::keys::Permission::SessionsRead,
-        verifyd_core::keys::Permission::EventsRead,
-    ]
-    .into_iter()
-    .collect();
-    tx.insert_key(
-        &verifyd_store::StoredKey {
-            id: "key_eventsreader".into(),
-            livemode: false,
-            kind: "restricted".into(),
-            permissions: verifyd_core::keys::format_permissions(&permissions),
-            masked: verifyd_core::keys::mask_key(events_reader),
-            ..Default::default()
-        },
-        &verifyd_store::hash_key(events_reader),
-        0,
+    insert_restricted_key(
+        &app,
+        events_reader,
+        &[
+            verifyd_core::keys::Permission::SessionsRead,
+            verifyd_core::keys::Permission::EventsRead,
+        ],
     )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    .await;
     let events = app.get(events_reader, "/v1/events", &[]).await;
     assert_eq!(events.status, 200, "{}", events.body);
     let object = &events.body["data"][0]["data"]["object"];
