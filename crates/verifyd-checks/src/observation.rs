@@ -28,6 +28,10 @@ pub struct Wanted {
     pub text: bool,
     /// Faces (the portrait on a document's front, the face in a selfie).
     pub faces: bool,
+    /// A closer, slower look (text detected at a larger size, every candidate MRZ
+    /// reading), asked for only when the usual reading did not settle the decision. What
+    /// it finds adds to the usual reading; it never replaces it.
+    pub closer_look: bool,
 }
 
 /// Where the document was found in the (orientation-corrected) image.
@@ -167,6 +171,9 @@ pub struct ImageObservation {
     pub barcode: Option<Vec<u8>>,
     /// A machine-readable zone, when one was asked for and found.
     pub mrz: Option<MrzReading>,
+    /// Other readings of a machine-readable zone (a closer look's), tried in order when
+    /// `mrz` fails its check digits; each must hold on its own.
+    pub other_mrz_readings: Vec<MrzReading>,
     /// The printed text when it was asked for (`Some(vec![])`: looked, found none).
     pub text: Option<Vec<TextLine>>,
     /// The faces when they were asked for, best first (`Some(vec![])`: looked, found

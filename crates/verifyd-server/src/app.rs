@@ -71,7 +71,7 @@ impl ServerConfig {
             database: StoreOptions::new(database_url),
             api_keys: Vec::new(),
             run_workers: true,
-            job_lease: std::time::Duration::from_secs(60),
+            job_lease: std::time::Duration::from_secs(120),
             webhooks: WebhookConfig::default(),
             live_checks: LiveChecksConfig::default(),
             upload_limits: UploadLimits::default(),

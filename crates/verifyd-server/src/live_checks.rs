@@ -127,9 +127,10 @@ impl LiveChecks {
 
     /// The longest a submission's checks may take: every image is read (concurrently)
     /// within the document budget after waiting at most as long for a thread, then the
-    /// external verifier answers.
+    /// closer looks the decision asks for (concurrently, the same way), then the external
+    /// verifier answers.
     pub fn longest_run(&self) -> Duration {
-        CpuPool::longest_call(self.document_budget) + self.external_timeout()
+        CpuPool::longest_call(self.document_budget) * 2 + self.external_timeout()
     }
 
     fn external_timeout(&self) -> Duration {
@@ -183,21 +184,54 @@ impl LiveChecks {
                 wanted(Side::Selfie)
             ),
         );
-        let observed = Observed {
+        let mut observed = Observed {
             front: front?,
             back: back?,
             selfie: selfie?,
+            closer_looked: false,
         };
         let today = clock.today_utc();
         // The decision parses what the images said: a bug there must fail this check, not
         // the worker (which would leave the session in `processing`).
-        let decided = catch_unwind(AssertUnwindSafe(|| {
-            self.engine.decide(session, &submission, &observed, today)
-        }));
-        let Ok(mut decision) = decided else {
+        let decide = |observed: &Observed| {
+            catch_unwind(AssertUnwindSafe(|| {
+                self.engine.decide(session, &submission, observed, today)
+            }))
+        };
+        let Ok(mut decision) = decide(&observed) else {
             tracing::error!(session = %session.id, "the live decision failed unexpectedly (panic)");
             return Ok(self.crashed.check(session, &submission));
         };
+        if !decision.closer_look.is_empty() {
+            // One round of closer looks at the sides the engine names (at most the front
+            // and the back, read at the same time, each within the document budget), then
+            // the decision again with what they add.
+            let file_of = |side: Side| match side {
+                Side::Front => submission.document_front.as_deref(),
+                Side::Back => submission.document_back.as_deref(),
+                Side::Selfie => submission.selfie.as_deref(),
+            };
+            let mut looks = std::mem::take(&mut decision.closer_look).into_iter();
+            let look = |wanted: Option<(Side, Wanted)>| async move {
+                let Some((side, wanted)) = wanted else {
+                    return Ok(None);
+                };
+                let reading = self
+                    .read_side(store, session, vision, file_of(side), Some(wanted))
+                    .await?;
+                Ok::<_, StoreError>(reading.map(|reading| (side, reading)))
+            };
+            let (first, second) = tokio::join!(look(looks.next()), look(looks.next()));
+            for (side, reading) in [first?, second?].into_iter().flatten() {
+                observed.add_closer_look(side, reading);
+            }
+            observed.closer_looked = true;
+            let Ok(again) = decide(&observed) else {
+                tracing::error!(session = %session.id, "the live decision failed unexpectedly (panic)");
+                return Ok(self.crashed.check(session, &submission));
+            };
+            decision = again;
+        }
         if let (Some(claim), Some(external)) = (&decision.external_claim, &self.external) {
             let answer = external
                 .verify(
@@ -298,6 +332,7 @@ impl LiveChecks {
                 mrz: true,
                 text: false,
                 faces: false,
+                closer_look: false,
             },
             (Side::Selfie, _) => Wanted {
                 faces: true,

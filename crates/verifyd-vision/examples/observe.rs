@@ -21,6 +21,7 @@ fn main() {
         mrz: true,
         text: true,
         faces: true,
+        closer_look: false,
     };
     for path in args {
         let bytes = std::fs::read(&path).expect("image readable");
@@ -86,7 +87,10 @@ fn stages(models: &std::path::Path, bytes: &[u8]) {
     let mrz_time = t.elapsed();
     let text_reader = text::TextReader::load(models).unwrap();
     let t = Instant::now();
-    let lines = text_reader.read(&page, far).map(|l| l.len()).unwrap_or(0);
+    let lines = text_reader
+        .read(&page, None, far)
+        .map(|l| l.len())
+        .unwrap_or(0);
     let text_time = t.elapsed();
     println!(
         "  stages: decode {decode_time:?}, find {find_time:?} ({}), rectify {rectify_time:?} ({}x{}), barcode {barcode_time:?} ({barcode}), mrz {mrz_time:?} ({found}), text {text_time:?} ({lines} lines)",

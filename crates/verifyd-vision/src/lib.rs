@@ -163,11 +163,40 @@ impl Vision for DocumentReader {
         // An MRZ is cheap to look for: first, so that a back carrying one (TD1 cards) is
         // not also searched thoroughly for a barcode.
         let mut mrz_found = None;
-        if wanted.mrz {
-            mrz_found = self
+        let mut other_mrz_readings = Vec::new();
+        // Where the page's MRZ is, once looked for (`Some(None)`: looked, none).
+        let mut zone_on_page: Option<Option<mrz::ZoneBounds>> = None;
+        if wanted.mrz && wanted.closer_look {
+            // Every zone read on the document and on the whole photo, most confident
+            // first, without repeats.
+            let mut readings = self
                 .mrz
-                .read(page, deadline)
+                .read_all(page, deadline)
                 .map_err(|_| VisionError::DeadlineExceeded)?;
+            if flattened.is_some() {
+                for reading in self
+                    .mrz
+                    .read_all(&limit_width(&gray, MAX_DOCUMENT_WIDTH), deadline)
+                    .map_err(|_| VisionError::DeadlineExceeded)?
+                {
+                    if !readings
+                        .iter()
+                        .any(|r| r.best_lines() == reading.best_lines())
+                    {
+                        readings.push(reading);
+                    }
+                }
+            }
+            let mut readings = readings.into_iter();
+            mrz_found = readings.next();
+            other_mrz_readings = readings.collect();
+        } else if wanted.mrz {
+            let located = self
+                .mrz
+                .read_located(page, deadline)
+                .map_err(|_| VisionError::DeadlineExceeded)?;
+            zone_on_page = Some(located.as_ref().map(|(_, zone)| *zone));
+            mrz_found = located.map(|(reading, _)| reading);
             if mrz_found.is_none() && flattened.is_some() {
                 // The outline may have been wrong: the whole photo.
                 mrz_found = self
@@ -195,11 +224,21 @@ impl Vision for DocumentReader {
         let mut printed = None;
         if wanted.text {
             if let Some(reader) = &self.text {
-                printed = Some(
-                    reader
-                        .read(page, deadline)
-                        .map_err(|_| VisionError::DeadlineExceeded)?,
-                );
+                // The MRZ's letters must never be taken for the printed front's.
+                let zone = match zone_on_page {
+                    Some(zone) => zone,
+                    None => self
+                        .mrz
+                        .read_located(page, deadline)
+                        .map_err(|_| VisionError::DeadlineExceeded)?
+                        .map(|(_, zone)| zone),
+                };
+                let lines = if wanted.closer_look {
+                    reader.read_closer(page, zone, deadline)
+                } else {
+                    reader.read(page, zone, deadline)
+                };
+                printed = Some(lines.map_err(|_| VisionError::DeadlineExceeded)?);
             }
         }
         let mut faces = None;
@@ -225,6 +264,7 @@ impl Vision for DocumentReader {
             },
             barcode,
             mrz: mrz_found,
+            other_mrz_readings,
             text: printed,
             faces,
         })

@@ -8,6 +8,7 @@
 //! upside down.
 
 use crate::models::{self, ModelError, ModelFile};
+use crate::mrz::ZoneBounds;
 use image::imageops::{resize, FilterType};
 use image::{GrayImage, Luma};
 use std::path::Path;
@@ -23,6 +24,11 @@ pub struct Deadline;
 /// The detector's fixed input (width × height): a rectified card or passport page fits.
 const DET_WIDTH: usize = 800;
 const DET_HEIGHT: usize = 576;
+/// The detector's input for a closer look (small print that the usual size merges,
+/// misses or cuts): slower, and not better on every document, so only asked for when the
+/// usual reading did not settle the decision.
+const CLOSER_DET_WIDTH: usize = 1280;
+const CLOSER_DET_HEIGHT: usize = 928;
 /// Probability above which a pixel is text, and mean probability a box needs.
 const DET_PIXEL_THRESHOLD: f32 = 0.3;
 const DET_BOX_THRESHOLD: f32 = 0.5;
@@ -41,8 +47,17 @@ const MAX_BOXES: usize = 80;
 
 type Plan = Arc<TypedRunnableModel>;
 
+/// A text detector plan and its fixed input size.
+struct Detector {
+    plan: Plan,
+    width: usize,
+    height: usize,
+}
+
 pub struct TextReader {
-    detector: Plan,
+    detector: Detector,
+    /// The detector at the closer look's size.
+    closer_detector: Detector,
     /// One plan per width of `REC_WIDTHS`.
     recognisers: Vec<Plan>,
     direction: Plan,
@@ -89,9 +104,18 @@ impl TextReader {
         let det_bytes = models::load(dir, models::TEXT_DETECTION)?;
         let rec_bytes = models::load(dir, models::TEXT_RECOGNITION)?;
         let cls_bytes = models::load(dir, models::TEXT_DIRECTION)?;
-        let (detector, _) = plan(models::TEXT_DETECTION, &det_bytes, |m| {
-            m.set_input_fact(0, f32::fact([1, 3, DET_HEIGHT, DET_WIDTH]).into())
-        })?;
+        let detector_of = |width: usize, height: usize| -> Result<Detector, ModelError> {
+            let (plan, _) = plan(models::TEXT_DETECTION, &det_bytes, |m| {
+                m.set_input_fact(0, f32::fact([1, 3, height, width]).into())
+            })?;
+            Ok(Detector {
+                plan,
+                width,
+                height,
+            })
+        };
+        let detector = detector_of(DET_WIDTH, DET_HEIGHT)?;
+        let closer_detector = detector_of(CLOSER_DET_WIDTH, CLOSER_DET_HEIGHT)?;
         let mut recognisers = Vec::new();
         let mut rec_model = None;
         for width in REC_WIDTHS {
@@ -128,6 +152,7 @@ impl TextReader {
             .collect();
         Ok(Self {
             detector,
+            closer_detector,
             recognisers,
             direction,
             charset,
@@ -135,15 +160,58 @@ impl TextReader {
         })
     }
 
-    /// The text of `page` (a rectified document, any size), line by line, top to bottom.
-    pub fn read(&self, page: &GrayImage, deadline: Instant) -> Result<Vec<TextLine>, Deadline> {
-        let boxes = self.detect(page, deadline)?;
+    /// The text of `page` (a rectified document, any size), line by line, top to bottom,
+    /// leaving out text inside `mrz` (the page's machine-readable zone, when it has one).
+    pub fn read(
+        &self,
+        page: &GrayImage,
+        mrz: Option<ZoneBounds>,
+        deadline: Instant,
+    ) -> Result<Vec<TextLine>, Deadline> {
+        let boxes = self.detect(&self.detector, page, deadline)?;
         if self.mostly_upside_down(page, &boxes, deadline)? {
             let turned = image::imageops::rotate180(page);
-            let boxes = self.detect(&turned, deadline)?;
-            return self.recognise_all(&turned, &boxes, deadline);
+            let mrz = mrz.map(|z| z.turned(page.width() as f32, page.height() as f32));
+            let boxes = outside(self.detect(&self.detector, &turned, deadline)?, mrz);
+            let read = self.recognise_all(&turned, &boxes, deadline)?;
+            return Ok(join_lines(read));
         }
-        self.recognise_all(page, &boxes, deadline)
+        let boxes = outside(boxes, mrz);
+        Ok(join_lines(self.recognise_all(page, &boxes, deadline)?))
+    }
+
+    /// A closer look at `page`: text detected at a larger size, so that small print the
+    /// usual reading merged with its neighbours, cut or missed gets boxes of its own. The
+    /// lines come joined as [`read`](Self::read) joins them, followed by every box read on
+    /// its own (a field that joining ran into a neighbour stands alone there).
+    pub fn read_closer(
+        &self,
+        page: &GrayImage,
+        mrz: Option<ZoneBounds>,
+        deadline: Instant,
+    ) -> Result<Vec<TextLine>, Deadline> {
+        let boxes = self.detect(&self.detector, page, deadline)?;
+        let (page, mrz) = if self.mostly_upside_down(page, &boxes, deadline)? {
+            let mrz = mrz.map(|z| z.turned(page.width() as f32, page.height() as f32));
+            (
+                std::borrow::Cow::Owned(image::imageops::rotate180(page)),
+                mrz,
+            )
+        } else {
+            (std::borrow::Cow::Borrowed(page), mrz)
+        };
+        let boxes = outside(self.detect(&self.closer_detector, &page, deadline)?, mrz);
+        let read = self.recognise_all(&page, &boxes, deadline)?;
+        let alone: Vec<TextLine> = read
+            .iter()
+            .map(|(_, text, confidence)| TextLine {
+                text: text.clone(),
+                confidence: *confidence,
+            })
+            .collect();
+        let mut lines = join_lines(read);
+        lines.extend(alone);
+        Ok(lines)
     }
 
     fn recognise_all(
@@ -151,7 +219,7 @@ impl TextReader {
         page: &GrayImage,
         boxes: &[TextBox],
         deadline: Instant,
-    ) -> Result<Vec<TextLine>, Deadline> {
+    ) -> Result<Vec<(TextBox, String, f32)>, Deadline> {
         let boxes: Vec<TextBox> = boxes.iter().take(MAX_BOXES).copied().collect();
         let read_some = |mine: &[TextBox]| -> Result<Vec<(TextBox, String, f32)>, Deadline> {
             let mut read = Vec::new();
@@ -180,23 +248,29 @@ impl TextReader {
         });
         let mut read = first?;
         read.extend(second?);
-        Ok(join_lines(read))
+        Ok(read)
     }
 
-    /// Text boxes on `page`, in page pixels, top to bottom.
-    fn detect(&self, page: &GrayImage, deadline: Instant) -> Result<Vec<TextBox>, Deadline> {
+    /// Text boxes on `page`, in page pixels, top to bottom, found by `detector`.
+    fn detect(
+        &self,
+        detector: &Detector,
+        page: &GrayImage,
+        deadline: Instant,
+    ) -> Result<Vec<TextBox>, Deadline> {
         if Instant::now() >= deadline {
             return Err(Deadline);
         }
+        let (det_width, det_height) = (detector.width, detector.height);
         let (pw, ph) = page.dimensions();
-        let scale = (DET_WIDTH as f32 / pw as f32).min(DET_HEIGHT as f32 / ph as f32);
+        let scale = (det_width as f32 / pw as f32).min(det_height as f32 / ph as f32);
         let (sw, sh) = (
-            ((pw as f32 * scale).round() as u32).clamp(1, DET_WIDTH as u32),
-            ((ph as f32 * scale).round() as u32).clamp(1, DET_HEIGHT as u32),
+            ((pw as f32 * scale).round() as u32).clamp(1, det_width as u32),
+            ((ph as f32 * scale).round() as u32).clamp(1, det_height as u32),
         );
         let small = resize(page, sw, sh, FilterType::Triangle);
         let input =
-            tract_ndarray::Array4::from_shape_fn((1, 3, DET_HEIGHT, DET_WIDTH), |(_, _, y, x)| {
+            tract_ndarray::Array4::from_shape_fn((1, 3, det_height, det_width), |(_, _, y, x)| {
                 let v = if (x as u32) < sw && (y as u32) < sh {
                     f32::from(small.get_pixel(x as u32, y as u32)[0])
                 } else {
@@ -204,7 +278,7 @@ impl TextReader {
                 };
                 (v / 255.0 - 0.5) / 0.5
             });
-        let Ok(outputs) = self.detector.run(tvec!(Tensor::from(input).into())) else {
+        let Ok(outputs) = detector.plan.run(tvec!(Tensor::from(input).into())) else {
             return Ok(Vec::new());
         };
         let Ok(map) = outputs[0].to_plain_array_view::<f32>() else {
@@ -212,7 +286,7 @@ impl TextReader {
         };
         let prob = |x: usize, y: usize| map[[0, 0, y, x]];
         // Text mask, slightly dilated, then its connected regions.
-        let mask = GrayImage::from_fn(DET_WIDTH as u32, DET_HEIGHT as u32, |x, y| {
+        let mask = GrayImage::from_fn(det_width as u32, det_height as u32, |x, y| {
             Luma([if prob(x as usize, y as usize) > DET_PIXEL_THRESHOLD {
                 255
             } else {
@@ -344,6 +418,17 @@ impl TextBox {
     }
     fn height(&self) -> f32 {
         self.y1 - self.y0
+    }
+}
+
+/// The boxes whose centre is not inside `zone`.
+fn outside(boxes: Vec<TextBox>, zone: Option<ZoneBounds>) -> Vec<TextBox> {
+    match zone {
+        None => boxes,
+        Some(zone) => boxes
+            .into_iter()
+            .filter(|b| !zone.contains((b.x0 + b.x1) / 2.0, (b.y0 + b.y1) / 2.0))
+            .collect(),
     }
 }
 

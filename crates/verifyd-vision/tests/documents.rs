@@ -22,12 +22,14 @@ const FRONT: Wanted = Wanted {
     mrz: true,
     text: true,
     faces: false,
+    closer_look: false,
 };
 const BACK: Wanted = Wanted {
     barcode: true,
     mrz: true,
     text: false,
     faces: false,
+    closer_look: false,
 };
 
 #[test]

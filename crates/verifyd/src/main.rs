@@ -102,7 +102,7 @@ impl DatabaseArg {
 struct WorkerArgs {
     /// Seconds a claimed job (processing, redaction) stays with its worker; if the process
     /// dies, another process runs the job after this.
-    #[arg(long, env = "VERIFYD_JOB_LEASE", default_value_t = 60)]
+    #[arg(long, env = "VERIFYD_JOB_LEASE", default_value_t = 120)]
     job_lease: u64,
     /// Seconds a claimed batch of webhook deliveries stays with its worker; if the process
     /// dies, another sends them after this. Keep it well above --webhook-timeout.

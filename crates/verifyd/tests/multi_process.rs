@@ -493,9 +493,10 @@ async fn work_held_by_a_killed_process_is_finished_by_another_after_its_lease() 
         "5",
         "--webhook-lease",
         "6",
-        // The shortest lease a 1 s check budget allows: 2 × (1 s + 0.5 s) + 1 s.
+        // The shortest lease a 1 s check budget allows: 2 × 2 × (1 s + 0.5 s) + 1 s (the
+        // first reading and a closer look, each waiting for a thread and reading).
         "--job-lease",
-        "4",
+        "7",
         "--document-check-budget",
         "1",
     ];

@@ -125,7 +125,24 @@ pub fn run(reader: &DocumentReader, id: CaseId) -> CaseRun {
         }
         reads.push(read);
     }
-    let decision = LiveEngine::default().decide(&session, &submission, &observed, today());
+    let engine = LiveEngine::default();
+    let mut decision = engine.decide(&session, &submission, &observed, today());
+    if !decision.closer_look.is_empty() {
+        // As the worker does: one round of closer looks, then the decision again.
+        for (side, wanted) in std::mem::take(&mut decision.closer_look) {
+            let photo = match side {
+                Side::Front => Some(&generated.front),
+                Side::Back => generated.back.as_ref(),
+                Side::Selfie => None,
+            };
+            let Some(photo) = photo else { continue };
+            let read = observe(reader, &photo.jpeg, side, wanted);
+            observed.add_closer_look(side, read.reading.clone());
+            reads.push(read);
+        }
+        observed.closer_looked = true;
+        decision = engine.decide(&session, &submission, &observed, today());
+    }
     CaseRun {
         generated,
         generate_time,
@@ -403,8 +420,11 @@ impl CaseRun {
         let mrz_lines_exact = g.truth.as_ref().and_then(|t| {
             let want = t.mrz_lines.as_ref()?;
             Some(
-                observations
+                // The usual readings only: "before repair" means the first look.
+                self.reads
                     .iter()
+                    .filter(|r| !r.wanted.closer_look)
+                    .filter_map(|r| r.reading.as_ref().ok())
                     .any(|o| o.mrz.as_ref().is_some_and(|m| &m.best_lines() == want)),
             )
         });

@@ -5,7 +5,7 @@
 
 use super::front::{self, FrontVerdict};
 use super::{expected_type, LivePolicy, Observed, Reading};
-use crate::observation::ImageObservation;
+use crate::observation::{ImageObservation, MrzReading, Side, Wanted};
 use crate::{aamva, countries, dates, mrz};
 use verifyd_core::session::{
     Address, Date, DocumentType, LastError, LastErrorCode, Sex, VerificationSession,
@@ -51,6 +51,9 @@ pub struct DocumentData {
 pub struct DocumentFailure {
     pub error: LastError,
     pub data: Option<Box<DocumentData>>,
+    /// The sides whose closer look might change the outcome (a front whose printed text
+    /// was not matched, an MRZ whose check digits failed), when none was taken yet.
+    pub closer_look: Vec<(Side, Wanted)>,
 }
 
 fn failure(code: LastErrorCode, reason: impl Into<String>) -> DocumentFailure {
@@ -60,6 +63,7 @@ fn failure(code: LastErrorCode, reason: impl Into<String>) -> DocumentFailure {
             reason: Some(reason.into()),
         },
         data: None,
+        closer_look: Vec::new(),
     }
 }
 
@@ -124,7 +128,7 @@ pub(super) fn check(
             ),
         )
     };
-    let mut data = match machine_data(front, back, today) {
+    let mut data = match machine_data(front, back, today, observed.closer_looked) {
         Ok(data) => data,
         Err(failure) => {
             // Nothing machine-readable, but the front says plainly what it is (a licence
@@ -201,25 +205,36 @@ pub(super) fn check(
         MachineSource::Barcode => "barcode",
         MachineSource::Mrz(_) => "machine-readable zone",
     };
-    match front::compare(printed, &data) {
-        FrontVerdict::Agrees => {}
-        FrontVerdict::Unreadable => {
-            return Err(other(
-                "The printed text on the front of the document could not be read.",
-            ))
-        }
-        FrontVerdict::Foreign => {
-            return Err(other(format!(
-                "The front of the document does not belong to the same document as its {machine}."
-            )))
-        }
+    let mut front_failure = match front::compare(printed, &data) {
+        FrontVerdict::Agrees => None,
+        FrontVerdict::Unreadable => Some(other(
+            "The printed text on the front of the document could not be read.",
+        )),
+        FrontVerdict::Foreign => Some(other(format!(
+            "The front of the document does not belong to the same document as its {machine}."
+        ))),
         FrontVerdict::Disagrees(fields) => {
             let names: Vec<&str> = fields.iter().map(|f| f.name()).collect();
-            return Err(other(format!(
+            Some(other(format!(
                 "The {} printed on the front of the document could not be matched with its {machine}.",
                 join_and(&names)
-            )));
+            )))
         }
+    };
+    if let Some(mut fail) = front_failure.take() {
+        // A closer look at the front may read what the usual one missed; a front printed
+        // with other data reads the same either way.
+        if !observed.closer_looked {
+            fail.closer_look.push((
+                Side::Front,
+                Wanted {
+                    text: true,
+                    closer_look: true,
+                    ..Wanted::default()
+                },
+            ));
+        }
+        return Err(fail);
     }
 
     if dates::before(&expiry, &today) == Some(true) {
@@ -342,11 +357,14 @@ fn type_only(data: &DocumentData) -> DocumentData {
 }
 
 /// The document's machine-readable data: the barcode of either side parsed as AAMVA, or
-/// the MRZ of either side with every check digit holding.
+/// the MRZ of either side with every check digit holding (each side's usual reading first,
+/// then a closer look's). Without a closer look taken yet, an MRZ whose check digits fail
+/// asks for one of the sides that carried it.
 fn machine_data(
     front: &ImageObservation,
     back: Option<&ImageObservation>,
     today: Date,
+    closer_looked: bool,
 ) -> Result<DocumentData, DocumentFailure> {
     let sides = [back, Some(front)];
     let barcodes: Vec<&Vec<u8>> = sides
@@ -362,16 +380,41 @@ fn machine_data(
         }
     }
     let mut mrz_problem = None;
-    for reading in sides.iter().flatten().filter_map(|o| o.mrz.as_ref()) {
+    let usual = sides.iter().flatten().filter_map(|o| o.mrz.as_ref());
+    let closer = sides
+        .iter()
+        .flatten()
+        .flat_map(|o| o.other_mrz_readings.iter());
+    let readings: Vec<&MrzReading> = usual.chain(closer).collect();
+    for reading in readings {
         match mrz::parse(reading, today) {
             Ok(record) => return from_mrz(record),
-            Err(error) => mrz_problem = Some(error),
+            // The first reading's problem is the one to report.
+            Err(error) => {
+                mrz_problem.get_or_insert(error);
+            }
         }
     }
     if let Some(error) = mrz_problem {
-        return Err(other(format!(
+        let mut fail = other(format!(
             "The machine-readable zone of the document could not be verified: {error}."
-        )));
+        ));
+        if !closer_looked {
+            let carried = |o: Option<&ImageObservation>| o.is_some_and(|o| o.mrz.is_some());
+            for (side, observation) in [(Side::Back, back), (Side::Front, Some(front))] {
+                if carried(observation) {
+                    fail.closer_look.push((
+                        side,
+                        Wanted {
+                            mrz: true,
+                            closer_look: true,
+                            ..Wanted::default()
+                        },
+                    ));
+                }
+            }
+        }
+        return Err(fail);
     }
     if barcode_problem.is_some() {
         return Err(other(

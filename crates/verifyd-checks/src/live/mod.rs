@@ -104,6 +104,31 @@ pub struct Observed {
     pub front: Option<Reading>,
     pub back: Option<Reading>,
     pub selfie: Option<Reading>,
+    /// Whether a closer look was taken (there is at most one round of them).
+    pub closer_looked: bool,
+}
+
+impl Observed {
+    /// Adds a closer look at `side` to its usual reading: the closer look's text lines
+    /// follow the usual ones, and its MRZ readings become other readings of the zone,
+    /// tried after the usual one. A closer look that failed adds nothing; nothing the
+    /// usual reading saw is replaced.
+    pub fn add_closer_look(&mut self, side: Side, closer: Reading) {
+        self.closer_looked = true;
+        let slot = match side {
+            Side::Front => &mut self.front,
+            Side::Back => &mut self.back,
+            Side::Selfie => &mut self.selfie,
+        };
+        let (Some(Ok(usual)), Ok(closer)) = (slot.as_mut(), closer) else {
+            return;
+        };
+        if let Some(lines) = closer.text {
+            usual.text.get_or_insert_with(Vec::new).extend(lines);
+        }
+        usual.other_mrz_readings.extend(closer.mrz);
+        usual.other_mrz_readings.extend(closer.other_mrz_readings);
+    }
 }
 
 /// What `decide` concluded: the result, and — when an ID number passed every offline rule
@@ -112,6 +137,11 @@ pub struct Observed {
 pub struct LiveDecision {
     pub result: CheckResult,
     pub external_claim: Option<IdNumberClaim>,
+    /// When the document failed in a way a closer look at some images might change (and
+    /// none was taken yet): what to read again, with `closer_look` set. The caller reads
+    /// them, adds them with [`Observed::add_closer_look`] and decides again; the result
+    /// above stands otherwise.
+    pub closer_look: Vec<(Side, Wanted)>,
 }
 
 /// The live check engine. Cheap to build; holds only the policy.
@@ -147,6 +177,7 @@ impl LiveEngine {
                     mrz: true,
                     text: true,
                     faces: plan.selfie,
+                    closer_look: false,
                 },
             ));
         }
@@ -158,6 +189,7 @@ impl LiveEngine {
                     mrz: true,
                     text: false,
                     faces: false,
+                    closer_look: false,
                 },
             ));
         }
@@ -206,6 +238,7 @@ impl LiveEngine {
                     return LiveDecision {
                         result,
                         external_claim: None,
+                        closer_look: failure.closer_look,
                     };
                 }
             }
@@ -246,6 +279,7 @@ impl LiveEngine {
                     return LiveDecision {
                         result,
                         external_claim: None,
+                        closer_look: Vec::new(),
                     };
                 }
             }
@@ -269,6 +303,7 @@ impl LiveEngine {
                     return LiveDecision {
                         result,
                         external_claim: None,
+                        closer_look: Vec::new(),
                     };
                 }
             }
@@ -289,6 +324,7 @@ impl LiveEngine {
         LiveDecision {
             result,
             external_claim,
+            closer_look: Vec::new(),
         }
     }
 

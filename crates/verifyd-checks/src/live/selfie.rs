@@ -218,6 +218,7 @@ mod tests {
             },
             barcode: None,
             mrz: None,
+            other_mrz_readings: Vec::new(),
             text: None,
             faces,
         })

@@ -93,6 +93,7 @@ fn observed(front_text: Vec<TextLine>, barcode: Option<Vec<u8>>) -> Observed {
             quality: quality(),
             barcode: None,
             mrz: None,
+            other_mrz_readings: Vec::new(),
             text: Some(front_text),
             faces: None,
         })),
@@ -100,10 +101,12 @@ fn observed(front_text: Vec<TextLine>, barcode: Option<Vec<u8>>) -> Observed {
             quality: quality(),
             barcode,
             mrz: None,
+            other_mrz_readings: Vec::new(),
             text: None,
             faces: None,
         })),
         selfie: None,
+        closer_looked: false,
     }
 }
 
@@ -236,11 +239,13 @@ fn the_type_read_must_be_allowed_and_a_front_title_can_tell_it_without_an_mrz() 
             quality: quality(),
             barcode: None,
             mrz: None,
+            other_mrz_readings: Vec::new(),
             text: Some(licence_front("01/07/1990")),
             faces: None,
         })),
         back: None,
         selfie: None,
+        closer_looked: false,
     };
     let sub = Submission {
         document_front: Some("file_front".into()),
@@ -284,6 +289,7 @@ fn unreadable_missing_and_failed_reads_are_unverified_other_with_a_reason() {
                 front: Some(Err(ReadFailure::TimedOut)),
                 back: None,
                 selfie: None,
+                closer_looked: false,
             },
             submission(None),
             "within the time allowed",
@@ -293,6 +299,7 @@ fn unreadable_missing_and_failed_reads_are_unverified_other_with_a_reason() {
                 front: Some(Err(ReadFailure::Crashed)),
                 back: None,
                 selfie: None,
+                closer_looked: false,
             },
             submission(None),
             "checker failed",
@@ -334,6 +341,7 @@ fn an_mrz_with_a_failing_check_digit_and_a_visa_never_pass() {
             quality: quality(),
             barcode: None,
             mrz: Some(MrzReading::from_lines(lines_)),
+            other_mrz_readings: Vec::new(),
             text: Some(lines(&[
                 "PASSPORT",
                 "ERIKSSON",
@@ -345,6 +353,7 @@ fn an_mrz_with_a_failing_check_digit_and_a_visa_never_pass() {
         })),
         back: None,
         selfie: None,
+        closer_looked: false,
     };
     let sub = Submission {
         document_front: Some("file_front".into()),
@@ -533,6 +542,7 @@ fn a_number_the_document_carries_is_compared_only_on_a_document_of_its_country()
                 &format!("P<{state}KOWALSKA<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<"),
                 &format!("AB12345671{state}9001077F301231611144477735<<<82"),
             ])),
+            other_mrz_readings: Vec::new(),
             text: Some(lines(&[
                 "PASSPORT",
                 "KOWALSKA",
@@ -544,6 +554,7 @@ fn a_number_the_document_carries_is_compared_only_on_a_document_of_its_country()
         })),
         back: None,
         selfie: None,
+        closer_looked: false,
     };
     let sub = Submission {
         document_front: Some("file_front".into()),
@@ -611,6 +622,7 @@ fn a_selfie_upload_is_sent_back_for_what_the_user_can_fix() {
             quality: quality(),
             barcode: None,
             mrz: None,
+            other_mrz_readings: Vec::new(),
             text: None,
             faces,
         })
@@ -629,4 +641,153 @@ fn a_selfie_upload_is_sent_back_for_what_the_user_can_fix() {
     let small = Retake::TooSmall.message(Side::Selfie, None);
     assert!(small.contains("selfie"), "{small}");
     assert!(!small.contains("document"), "{small}");
+}
+
+fn text_only(text: &[&str]) -> ImageObservation {
+    ImageObservation {
+        quality: quality(),
+        barcode: None,
+        mrz: None,
+        other_mrz_readings: Vec::new(),
+        text: Some(lines(text)),
+        faces: None,
+    }
+}
+
+#[test]
+fn a_front_read_too_poorly_asks_for_one_closer_look_which_can_complete_it() {
+    let s = document_session();
+    let sub = submission(None);
+    // The usual reading missed the document number.
+    let mut obs = observed(
+        lines(&[
+            "CALIFORNIA DRIVER LICENSE",
+            "SAMPLE",
+            "JANE ROSE",
+            "DOB 01/07/1990",
+        ]),
+        Some(licence("08142030", "01071990", None)),
+    );
+    let first = decide(&s, &sub, &obs);
+    let (code, reason) = failure_of(&first);
+    assert_eq!(code, Some(LastErrorCode::DocumentUnverifiedOther));
+    assert!(reason.contains("document number"), "{reason}");
+    assert_eq!(
+        first.closer_look,
+        vec![(
+            Side::Front,
+            Wanted {
+                text: true,
+                closer_look: true,
+                ..Wanted::default()
+            }
+        )]
+    );
+    obs.add_closer_look(Side::Front, Ok(text_only(&["DL D1234567"])));
+    let second = decide(&s, &sub, &obs);
+    assert!(
+        matches!(second.result.verdict, Verdict::Verified(_)),
+        "{second:?}"
+    );
+    assert!(second.closer_look.is_empty());
+}
+
+#[test]
+fn a_closer_look_never_makes_a_front_printed_with_other_data_agree() {
+    let s = document_session();
+    let sub = submission(None);
+    // A forged front: another document number, read the same by both looks.
+    let forged = lines(&[
+        "CALIFORNIA DRIVER LICENSE",
+        "DL D1234568",
+        "SAMPLE",
+        "JANE ROSE",
+        "DOB 01/07/1990",
+    ]);
+    let mut obs = observed(forged.clone(), Some(licence("08142030", "01071990", None)));
+    let first = decide(&s, &sub, &obs);
+    assert_eq!(first.closer_look.len(), 1);
+    obs.add_closer_look(
+        Side::Front,
+        Ok(text_only(&["DL D1234568", "D1234568", "SAMPLE"])),
+    );
+    let second = decide(&s, &sub, &obs);
+    let (code, reason) = failure_of(&second);
+    assert_eq!(code, Some(LastErrorCode::DocumentUnverifiedOther));
+    assert!(reason.contains("document number"), "{reason}");
+    // One round only: the second decision asks for nothing more.
+    assert!(second.closer_look.is_empty());
+    // A closer look that failed adds nothing and still ends the rounds.
+    let mut timed_out = observed(forged, Some(licence("08142030", "01071990", None)));
+    timed_out.add_closer_look(Side::Front, Err(ReadFailure::TimedOut));
+    let third = decide(&s, &sub, &timed_out);
+    assert_eq!(failure_of(&third), (code, reason));
+    assert!(third.closer_look.is_empty());
+}
+
+#[test]
+fn an_mrz_failing_its_check_digits_asks_for_a_closer_look_whose_readings_must_hold_on_their_own() {
+    let s = document_session();
+    let sub = Submission {
+        document_front: Some("file_front".into()),
+        document_type: Some(DocumentType::Passport),
+        ..Default::default()
+    };
+    let page = |mrz: &[&str]| ImageObservation {
+        quality: quality(),
+        barcode: None,
+        mrz: Some(MrzReading::from_lines(mrz)),
+        other_mrz_readings: Vec::new(),
+        text: Some(lines(&[
+            "PASSPORT",
+            "ERIKSSON",
+            "ANNA MARIA",
+            "12 AUG 1974",
+            "L898902C3",
+        ])),
+        faces: None,
+    };
+    const NAMES: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    // The usual reading: the document number's check digit misread (6 → 7). Valid line:
+    // the ICAO specimen with its expiry moved to 2034 (check digit 9, composite 6).
+    const MISREAD: &str = "L898902C37UTO7408122F3404159ZE184226B<<<<<16";
+    const VALID: &str = "L898902C36UTO7408122F3404159ZE184226B<<<<<16";
+    // Another misreading: the number's own check digit holds but the composite does not.
+    const WRONG: &str = "L898902C47UTO7408122F3404159ZE184226B<<<<<16";
+    let mut obs = Observed {
+        front: Some(Ok(page(&[NAMES, MISREAD]))),
+        ..Observed::default()
+    };
+    let first = decide(&s, &sub, &obs);
+    assert!(failure_of(&first).1.contains("check digit"));
+    assert_eq!(
+        first.closer_look,
+        vec![(
+            Side::Front,
+            Wanted {
+                mrz: true,
+                closer_look: true,
+                ..Wanted::default()
+            }
+        )]
+    );
+    let mut closer = page(&[NAMES, WRONG]);
+    closer.text = None;
+    let mut wrong_only = obs.clone();
+    wrong_only.add_closer_look(Side::Front, Ok(closer.clone()));
+    let (code, reason) = failure_of(&decide(&s, &sub, &wrong_only));
+    assert_eq!(code, Some(LastErrorCode::DocumentUnverifiedOther));
+    assert!(reason.contains("check digit"), "{reason}");
+
+    closer.other_mrz_readings = vec![MrzReading::from_lines(&[NAMES, VALID])];
+    obs.add_closer_look(Side::Front, Ok(closer));
+    let second = decide(&s, &sub, &obs);
+    let Verdict::Verified(outputs) = &second.result.verdict else {
+        panic!("{second:?}")
+    };
+    assert_eq!(outputs.last_name.as_deref(), Some("ERIKSSON"));
+    assert_eq!(
+        second.result.document.as_ref().unwrap().number.as_deref(),
+        Some("L898902C3")
+    );
 }

@@ -149,6 +149,7 @@ impl Vision for ScriptedVision {
             quality: quality(),
             barcode: (back && wanted.barcode).then(|| aamva_payload("08142030", "01071990")),
             mrz: None,
+            other_mrz_readings: Vec::new(),
             text: (!back && wanted.text).then(|| front_text("01/07/1990")),
             faces: None,
         })

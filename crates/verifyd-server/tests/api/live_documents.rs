@@ -81,7 +81,7 @@ async fn spawn() -> TestApp {
             config.live_checks.vision = Some(vision);
             config.live_checks.upload_budget = Duration::from_secs(60);
             config.live_checks.document_budget = Duration::from_secs(60);
-            config.job_lease = Duration::from_secs(180);
+            config.job_lease = Duration::from_secs(300);
         },
     )
     .await

@@ -88,6 +88,55 @@ struct Reading {
     lines: Vec<Vec<MrzChar>>,
     /// Mean probability of the best candidate over all characters.
     confidence: f32,
+    /// Where the zone is in the image read.
+    bounds: ZoneBounds,
+}
+
+/// The rectangle a machine-readable zone covers in the image it was read in (pixels,
+/// with a margin of about a character around it): printed-text reading leaves it out, so
+/// that the zone's letters never stand for the printed front.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZoneBounds {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+}
+
+impl ZoneBounds {
+    fn around(lines: &[segment::LineGeometry]) -> Self {
+        let mut b = ZoneBounds {
+            x0: f32::MAX,
+            y0: f32::MAX,
+            x1: f32::MIN,
+            y1: f32::MIN,
+        };
+        for l in lines {
+            let margin = 1.5 * l.body;
+            for (x, y) in [l.start, l.end] {
+                b.x0 = b.x0.min(x - margin);
+                b.y0 = b.y0.min(y - margin);
+                b.x1 = b.x1.max(x + margin);
+                b.y1 = b.y1.max(y + margin);
+            }
+        }
+        b
+    }
+
+    /// Whether `(x, y)` is inside.
+    pub fn contains(&self, x: f32, y: f32) -> bool {
+        (self.x0..=self.x1).contains(&x) && (self.y0..=self.y1).contains(&y)
+    }
+
+    /// The same rectangle in the image turned by 180° (`width` × `height`).
+    pub fn turned(&self, width: f32, height: f32) -> Self {
+        ZoneBounds {
+            x0: width - self.x1,
+            y0: height - self.y1,
+            x1: width - self.x0,
+            y1: height - self.y0,
+        }
+    }
 }
 
 impl MrzReader {
@@ -133,13 +182,55 @@ impl MrzReader {
         image: &image::GrayImage,
         deadline: Instant,
     ) -> Result<Option<MrzReading>, MrzDeadline> {
+        Ok(self
+            .read_located(image, deadline)?
+            .map(|(reading, _)| reading))
+    }
+
+    /// [`read`](Self::read), with where the zone is in `image`.
+    pub fn read_located(
+        &self,
+        image: &image::GrayImage,
+        deadline: Instant,
+    ) -> Result<Option<(MrzReading, ZoneBounds)>, MrzDeadline> {
+        let readings = self.search(image, deadline, false)?;
+        Ok(readings
+            .into_iter()
+            .next()
+            .map(|b| (MrzReading { lines: b.lines }, b.bounds)))
+    }
+
+    /// A closer look: every zone read with enough confidence at both working sizes, most
+    /// confident first (`read` stops at the first confident one). A reading whose check
+    /// digits fail may have a neighbour that reads the zone right.
+    pub fn read_all(
+        &self,
+        image: &image::GrayImage,
+        deadline: Instant,
+    ) -> Result<Vec<MrzReading>, MrzDeadline> {
+        let readings = self.search(image, deadline, true)?;
+        Ok(readings
+            .into_iter()
+            .map(|b| MrzReading { lines: b.lines })
+            .collect())
+    }
+
+    /// The readings of the candidate zones with at least [`MIN_MEAN_CONFIDENCE`], most
+    /// confident first; unless `every` is set, only the first that settles the search.
+    fn search(
+        &self,
+        image: &image::GrayImage,
+        deadline: Instant,
+        every: bool,
+    ) -> Result<Vec<Reading>, MrzDeadline> {
         check(deadline)?;
         if image.width() < 32 || image.height() < 16 {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         let plane = Plane::from_gray(image);
         let longest = plane.width.max(plane.height);
         let mut best: Option<Reading> = None;
+        let mut all: Vec<Reading> = Vec::new();
         for max_side in [1200usize, 2400] {
             if max_side > 1200 && longest <= 1200 {
                 break;
@@ -148,6 +239,12 @@ impl MrzReader {
             check(deadline)?;
             for candidate in candidates.iter().take(MAX_CANDIDATE_ZONES) {
                 if let Some(reading) = self.read_zone(&plane, &candidate.lines, deadline)? {
+                    if every {
+                        if reading.confidence >= MIN_MEAN_CONFIDENCE {
+                            all.push(reading);
+                        }
+                        continue;
+                    }
                     if best
                         .as_ref()
                         .is_none_or(|b| reading.confidence > b.confidence)
@@ -166,9 +263,20 @@ impl MrzReader {
                 break;
             }
         }
+        if every {
+            all.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+            let mut distinct: Vec<Reading> = Vec::with_capacity(all.len());
+            for reading in all {
+                if !distinct.iter().any(|d| same_best(&d.lines, &reading.lines)) {
+                    distinct.push(reading);
+                }
+            }
+            return Ok(distinct);
+        }
         Ok(best
             .filter(|b| b.confidence >= MIN_MEAN_CONFIDENCE)
-            .map(|b| MrzReading { lines: b.lines }))
+            .into_iter()
+            .collect())
     }
 
     /// Reads one candidate zone both ways up and keeps the more confident reading.
@@ -228,11 +336,13 @@ impl MrzReader {
             .collect();
         let upside_down = self.classify(&turned);
         check(deadline)?;
-        Ok(Some(if upside_down.confidence > upright.confidence {
+        let mut best = if upside_down.confidence > upright.confidence {
             upside_down
         } else {
             upright
-        }))
+        };
+        best.bounds = ZoneBounds::around(lines);
+        Ok(Some(best))
     }
 
     fn classify(&self, cells: &[Vec<Vec<f32>>]) -> Reading {
@@ -256,8 +366,22 @@ impl MrzReader {
         Reading {
             lines,
             confidence: total / count.max(1) as f32,
+            bounds: ZoneBounds {
+                x0: 0.0,
+                y0: 0.0,
+                x1: 0.0,
+                y1: 0.0,
+            },
         }
     }
+}
+
+/// Whether two readings have the same best characters everywhere.
+fn same_best(a: &[Vec<MrzChar>], b: &[Vec<MrzChar>]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.best() == q.best()))
 }
 
 fn check(deadline: Instant) -> Result<(), MrzDeadline> {
