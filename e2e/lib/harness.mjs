@@ -1,7 +1,7 @@
 // Shared helpers of the browser tests: the verifyd under test (started by run.sh), its API
 // through plain fetch, browsers with fresh profiles, screenshots and generated images.
 import { chromium } from 'playwright-core';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -73,11 +73,32 @@ export async function waitForSession(key, id, done, { timeoutMs = 20000 } = {}) 
 }
 
 /**
- * A browser with a fresh, empty profile (its own cookies): Debian's chromium with the flags
- * from MACHINE-NOTES, plus a fake camera when asked.
+ * Cookie settings of a test browser's profile, as Chromium's own settings page writes them:
+ * `allow` keeps third-party cookies, `block-third-party` blocks them (partitioned cookies
+ * still work), `block-all` refuses every cookie of every site. Without a choice the
+ * browser's default applies: Debian's Chromium 156 blocks plain third-party cookies by
+ * default, and neither --test-third-party-cookie-phaseout nor CDP's
+ * Network.setCookieControls changed what its probes saw; this preference does, both ways
+ * (`thirdPartyCookiesKept` in lib/shop.mjs tells which cookies a browser really keeps).
  */
-export async function openBrowser({ viewport = DESKTOP, camera = false, mobile = false } = {}) {
+const COOKIE_PREFERENCES = {
+  allow: { profile: { cookie_controls_mode: 0 } },
+  'block-third-party': { profile: { cookie_controls_mode: 1 } },
+  'block-all': { profile: { default_content_setting_values: { cookies: 2 } } },
+};
+
+/**
+ * A browser with a fresh, empty profile (its own cookies): Debian's chromium with the flags
+ * from MACHINE-NOTES, plus a fake camera when asked, and the cookie settings asked for.
+ */
+export async function openBrowser({ viewport = DESKTOP, camera = false, mobile = false, cookies = null } = {}) {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'verifyd-e2e-profile-'));
+  if (cookies) {
+    const preferences = COOKIE_PREFERENCES[cookies];
+    if (!preferences) throw new Error(`unknown cookie setting ${cookies}`);
+    mkdirSync(path.join(userDataDir, 'Default'), { recursive: true });
+    writeFileSync(path.join(userDataDir, 'Default', 'Preferences'), JSON.stringify(preferences));
+  }
   const args = [
     '--headless',
     '--no-sandbox',
@@ -117,9 +138,9 @@ export async function openBrowser({ viewport = DESKTOP, camera = false, mobile =
   };
 }
 
-/** Saves a full-page screenshot as artifacts/<name>.png. */
-export async function shot(page, name) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** Saves a screenshot as artifacts/<name>.png: the full page, or only what the viewport shows. */
+export async function shot(page, name, { fullPage = true } = {}) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
 /** Checks the headers every hosted page must carry. */

@@ -2,71 +2,22 @@
 // flow in a modal with verifyIdentity(clientSecret) and gets Stripe.js's results.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { BASE, KEYS, MOBILE, createSession, openBrowser, shot, waitForSession } from '../lib/harness.mjs';
+import { KEYS, MOBILE, createSession, openBrowser, retrieveSession, shot, waitForSession } from '../lib/harness.mjs';
+import { startShop } from '../lib/shop.mjs';
 
-// A tiny integrator site: its own origin (another port), a strict CSP of its own, the
-// drop-in loaded from verifyd, and a "server" endpoint that hands out the client secret.
-let server;
-let shopUrl;
-let nextSecret = null;
-
-const shopPage = () => `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Example shop</title>
-<script src="${BASE}/v3/"></script>
-<script src="/shop.js" defer></script>
-</head>
-<body>
-<h1>Example shop</h1>
-<p>Before your first order we need to verify your identity.</p>
-<button id="verify" type="button">Verify my identity</button>
-<pre id="result"></pre>
-</body>
-</html>`;
-
-const shopScript = `
-document.getElementById('verify').addEventListener('click', async () => {
-  const { clientSecret, publishableKey } = await (await fetch('/session')).json();
-  const result = await Stripe(publishableKey).verifyIdentity(clientSecret);
-  document.getElementById('result').textContent = JSON.stringify(result);
-});`;
+// The shop is on 127.0.0.1 like verifyd (same site, another origin); the cross-site cases
+// are in modal-cross-site.test.mjs.
+let shop;
 
 before(async () => {
-  server = http.createServer((req, res) => {
-    if (req.url === '/') {
-      res.writeHead(200, {
-        'content-type': 'text/html; charset=utf-8',
-        // The integrator's own strict policy: the drop-in needs only its script and frame.
-        'content-security-policy': `default-src 'self'; script-src 'self' ${BASE}; frame-src ${BASE}; style-src 'self'`,
-      });
-      res.end(shopPage());
-    } else if (req.url === '/shop.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(shopScript);
-    } else if (req.url === '/session') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(nextSecret));
-    } else if (req.url === '/favicon.ico') {
-      res.writeHead(204);
-      res.end();
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  shopUrl = `http://127.0.0.1:${server.address().port}/`;
+  shop = await startShop();
 });
 
-after(() => new Promise((resolve) => server.close(resolve)));
+after(() => shop.close());
 
 async function startModal(page, session, publishableKey = KEYS.pkTest) {
-  nextSecret = { clientSecret: session.client_secret, publishableKey };
-  await page.goto(shopUrl);
+  shop.offer(session, publishableKey);
+  await page.goto(shop.url);
   await page.locator('#verify').click();
   const frame = page.frameLocator('iframe[title="Identity verification"]');
   return frame;
@@ -94,7 +45,7 @@ test('verifyIdentity opens the flow in a modal and resolves {} once submitted', 
     await shot(page, 'modal-02-test-outcomes');
     await frame.getByTestId('test-outcome-verified').click();
     assert.deepEqual(await resultOf(page), {});
-    assert.equal(await page.locator('dialog[data-verifyd-modal]').count(), 0, 'the modal closed');
+    assert.equal(await page.locator('[data-verifyd-modal]').count(), 0, 'the modal closed');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'verify', 'focus returns to the opener');
     await shot(page, 'modal-03-resolved');
     const done = await waitForSession(KEYS.skTest, session.id, (s) => s.status !== 'processing');
@@ -113,7 +64,8 @@ test('closing the modal resolves session_cancelled and leaves the session untouc
     const frame = await startModal(page, session);
     await frame.getByTestId('consent-accept').waitFor();
     await shot(page, 'modal-04-consent-mobile');
-    const close = page.locator('[data-verifyd-close]');
+    // The close button is drawn inside verifyd's frame, out of the host page's reach.
+    const close = frame.getByTestId('modal-close');
     assert.equal(await close.getAttribute('aria-label'), 'Close identity verification');
     await close.click();
     const result = await resultOf(page);
@@ -153,7 +105,7 @@ test('a used client secret or a key of the other mode resolves with an error at 
 
     const frame = await startModal(page, session);
     await frame.getByTestId('consent-accept').waitFor();
-    await page.locator('[data-verifyd-close]').click();
+    await frame.getByTestId('modal-close').click();
     await resultOf(page);
     await page.evaluate(() => { document.getElementById('result').textContent = ''; });
     await startModal(page, session);
@@ -176,10 +128,52 @@ test('without a camera, closing the modal resolves device_unsupported', async ()
     await frame.getByTestId('continue').click();
     await frame.getByTestId('camera-unavailable').waitFor();
     await shot(page, 'modal-05-no-camera-mobile');
-    await page.locator('[data-verifyd-close]').click();
+    await frame.getByTestId('modal-close').click();
     const result = await resultOf(page);
     assert.equal(result.error.code, 'device_unsupported');
   } finally {
     await browser.close();
+  }
+});
+
+test("reloading the modal's frame cannot continue the attempt: it resolves session_expired", async () => {
+  const session = await createSession(KEYS.skTest);
+  const browser = await openBrowser();
+  try {
+    const { page } = browser;
+    const frame = await startModal(page, session);
+    await frame.getByTestId('consent-accept').waitFor();
+    // The binding lived in the frame's memory only: a reloaded frame is a stranger, and the
+    // client secret the drop-in hands it again is spent.
+    const verifydFrame = await (await page.locator('iframe[title="Identity verification"]').elementHandle()).contentFrame();
+    await verifydFrame.evaluate(() => window.location.reload()).catch(() => {});
+    const result = await resultOf(page);
+    assert.equal(result.error.code, 'session_expired');
+    const after = await retrieveSession(KEYS.skTest, session.id);
+    assert.equal(after.status, 'requires_input');
+    assert.notEqual(after.client_secret, session.client_secret, 'a retrieve hands out a fresh client secret');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a page whose CSP refuses the frame gets modal_unavailable, not a modal without a Close button', async () => {
+  const strictShop = await startShop({ frameVerifyd: false });
+  const session = await createSession(KEYS.skTest);
+  const browser = await openBrowser();
+  try {
+    const { page } = browser;
+    strictShop.offer(session, KEYS.pkTest);
+    await page.goto(strictShop.url);
+    await page.locator('#verify').click();
+    const result = await resultOf(page);
+    assert.equal(result.error.code, 'modal_unavailable');
+    assert.equal(await page.locator('[data-verifyd-modal]').count(), 0, 'the modal closed');
+    // Nothing was spent: the session is untouched.
+    const after = await retrieveSession(KEYS.skTest, session.id);
+    assert.equal(after.client_secret, session.client_secret);
+  } finally {
+    await browser.close();
+    await strictShop.close();
   }
 });

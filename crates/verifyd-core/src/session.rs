@@ -548,19 +548,19 @@ pub struct VerificationSession {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmittedBy {
     pub channel: Channel,
-    /// SHA-256 (hex) of that browser's binding cookie.
+    /// SHA-256 (hex) of that browser's binding secret (link cookie or modal frame).
     pub binding_hash: String,
 }
 
 impl SubmittedBy {
-    /// Whether the browser whose binding cookie hashes to `binding_hash` is this one
+    /// Whether the browser whose binding secret hashes to `binding_hash` is this one
     /// (compared in constant time).
     pub fn is(&self, binding_hash: &str) -> bool {
         same_binding(&self.binding_hash, binding_hash)
     }
 }
 
-/// Whether two binding-cookie hashes are equal, compared in constant time.
+/// Whether two binding-secret hashes are equal, compared in constant time.
 fn same_binding(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
@@ -729,7 +729,7 @@ impl VerificationSession {
     }
 
     /// Opens the flow with the session's `url` token: single use, 48 h. Binds the new
-    /// attempt to the browser whose cookie hashes to `binding_hash`.
+    /// attempt to the browser whose binding secret (its cookie) hashes to `binding_hash`.
     pub fn open_with_url_token(
         &mut self,
         token: &str,
@@ -783,9 +783,9 @@ impl VerificationSession {
         Ok(())
     }
 
-    /// The attempt of the browser whose cookie hashes to `binding_hash`, if it is still
-    /// open: the session waits for input and the attempt is younger than its credential's
-    /// lifetime (48 h for links, 24 h for the modal).
+    /// The attempt of the browser (or modal frame) whose binding secret hashes to
+    /// `binding_hash`, if it is still open: the session waits for input and the attempt is
+    /// younger than its credential's lifetime (48 h for links, 24 h for the modal).
     pub fn attempt_for(
         &mut self,
         binding_hash: &str,

@@ -95,12 +95,14 @@ pub struct Submission {
     pub dob: Option<Date>,
 }
 
-/// A flow in progress on the hosted page or in the modal. It is bound to one browser by a
-/// cookie whose hash is kept here, and protected by a CSRF token.
+/// A flow in progress on the hosted page or in the modal. It is bound to one browser (the
+/// link's cookie) or one modal frame (a secret the frame holds) by a binding secret whose
+/// hash is kept here, and protected by a CSRF token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
     pub channel: Channel,
-    /// SHA-256 (hex) of the browser's binding cookie.
+    /// SHA-256 (hex) of the binding secret: the link's cookie, or the secret the modal's
+    /// frame holds in memory.
     pub binding_hash: String,
     pub csrf_token: String,
     /// When the link or client secret was first opened (milliseconds).

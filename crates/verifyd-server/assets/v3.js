@@ -5,19 +5,29 @@
  *   const stripe = Stripe('pk_test_...');
  *   const { error } = await stripe.verifyIdentity(clientSecret);
  *
- * verifyIdentity opens verifyd's hosted flow in an overlay (a modal <dialog> holding an
- * iframe) and resolves {} once the user has submitted, or {error: {code, message}}:
+ * verifyIdentity opens verifyd's hosted flow in a modal and resolves {} once the user has
+ * submitted, or {error: {code, message}}:
  *   consent_declined          the user declined
  *   session_cancelled         the user closed the modal
  *   device_unsupported        no usable camera for a session that requires live capture
  *   session_expired           the client secret was used, has expired, or is unknown
  *   invalid_publishable_key   the key is unknown, or of the other mode than the session
- *   cookies_unavailable       the browser refused the cookies the flow needs
  *   session_in_progress       verifyIdentity was called while a modal is already open
+ *   modal_unavailable         verifyd's frame did not load (verifyd unreachable, or a
+ *                             Content-Security-Policy or frame-ancestors rule refused it)
+ *
+ * Everything the user sees of the modal — the dim backdrop, the panel, its Close button and
+ * the flow — is drawn by verifyd inside one full-screen iframe, so no rule of your page's
+ * CSS can reach it. Your page gets only that bare iframe, in a <dialog> (the top layer: above
+ * everything, your page inert behind it) inside an open shadow root, each element with an
+ * inline `all: initial !important` and its few own properties, also !important.
+ *
  * The client secret never appears in a URL: it is handed to the iframe by postMessage,
  * addressed to verifyd's origin only, once the iframe has said it is ready; messages are
- * accepted only from that iframe and that origin. Styles are set through the DOM (not an
- * injected stylesheet), so a strict Content-Security-Policy on your page does not block them.
+ * accepted only from that iframe and that origin. The iframe is told this page's origin
+ * (not a secret) so that verifyd lets only this origin frame it. Styles are set through the
+ * DOM (not an injected stylesheet), so a strict Content-Security-Policy on your page does
+ * not block them.
  */
 (function () {
   'use strict';
@@ -25,57 +35,52 @@
   var script = document.currentScript;
   var verifydOrigin = new URL(script && script.src ? script.src : '/', window.location.href).origin;
   var open = null;
+  // How long verifyd's frame may take, once loaded, to say it is ready.
+  var READY_GRACE_MS = 3000;
 
-  function css(element, styles) {
-    Object.keys(styles).forEach(function (name) { element.style[name] = styles[name]; });
+  /* Resets every property of `element` and sets `styles`, all inline and !important. */
+  function lockStyle(element, styles) {
+    element.style.setProperty('all', 'initial', 'important');
+    Object.keys(styles).forEach(function (name) {
+      element.style.setProperty(name, styles[name], 'important');
+    });
     return element;
   }
 
   function buildOverlay() {
-    var dialog = css(document.createElement('dialog'), {
-      position: 'fixed', inset: '0', width: '100%', height: '100%', maxWidth: '100%', maxHeight: '100%',
-      margin: '0', padding: '0', border: '0', background: 'rgba(15, 18, 28, 0.72)',
-      display: 'flex', alignItems: 'center', justifyContent: 'center', zIndex: '2147483647'
+    var host = lockStyle(document.createElement('div'), { display: 'block' });
+    host.setAttribute('data-verifyd-modal', '');
+    var root = typeof host.attachShadow === 'function' ? host.attachShadow({ mode: 'open' }) : host;
+
+    var dialog = lockStyle(document.createElement('dialog'), {
+      display: 'block', position: 'fixed', top: '0', left: '0', right: '0', bottom: '0',
+      width: '100%', height: '100%', 'max-width': 'none', 'max-height': 'none',
+      margin: '0', padding: '0', border: '0', overflow: 'hidden', background: 'transparent',
+      'z-index': '2147483647', 'color-scheme': 'light'
     });
     dialog.setAttribute('aria-label', 'Identity verification');
-    dialog.setAttribute('data-verifyd-modal', '');
 
-    // Phones get the whole screen; larger screens a centred panel.
-    var small = window.innerWidth <= 640;
-    var box = css(document.createElement('div'), {
-      position: 'relative', display: 'flex', flexDirection: 'column', background: '#eef1f6',
-      width: small ? '100%' : 'min(100%, 34rem)', height: small ? '100%' : 'min(100%, 52rem)',
-      borderRadius: small ? '0' : '14px', overflow: 'hidden', boxShadow: '0 12px 40px rgba(0, 0, 0, 0.35)'
-    });
-
-    var bar = css(document.createElement('div'), {
-      display: 'flex', justifyContent: 'flex-end', padding: '6px', background: '#ffffff',
-      borderBottom: '1px solid #c9cfda'
-    });
-    var close = css(document.createElement('button'), {
-      font: '600 15px/1 system-ui, sans-serif', color: '#14171f', background: '#ffffff',
-      border: '2px solid #4a5160', borderRadius: '8px', padding: '8px 12px', minHeight: '40px', cursor: 'pointer'
-    });
-    close.type = 'button';
-    close.textContent = 'Close';
-    close.setAttribute('aria-label', 'Close identity verification');
-    close.setAttribute('data-verifyd-close', '');
-    close.addEventListener('focus', function () { close.style.outline = '3px solid #f4b400'; close.style.outlineOffset = '2px'; });
-    close.addEventListener('blur', function () { close.style.outline = 'none'; });
-    bar.appendChild(close);
-
-    var frame = css(document.createElement('iframe'), {
-      flex: '1', width: '100%', border: '0', background: '#eef1f6'
+    var frame = lockStyle(document.createElement('iframe'), {
+      display: 'block', width: '100%', height: '100%', margin: '0', padding: '0', border: '0',
+      background: 'transparent', 'color-scheme': 'light'
     });
     frame.title = 'Identity verification';
     frame.setAttribute('allow', 'camera');
     frame.setAttribute('referrerpolicy', 'no-referrer');
-    frame.src = verifydOrigin + '/verify/modal';
+    frame.src = verifydOrigin + '/verify/modal?parent=' + encodeURIComponent(window.location.origin);
 
-    box.appendChild(bar);
-    box.appendChild(frame);
-    dialog.appendChild(box);
-    return { dialog: dialog, close: close, frame: frame };
+    dialog.appendChild(frame);
+    root.appendChild(dialog);
+    return { host: host, dialog: dialog, frame: frame };
+  }
+
+  /* Whether the frame still shows the empty document it starts with (readable from here). */
+  function showsBlankDocument(frame) {
+    try {
+      return frame.contentWindow.location.href === 'about:blank';
+    } catch (e) {
+      return false; // another origin's document: verifyd's page, or the browser's error page
+    }
   }
 
   function error(code, message) {
@@ -95,7 +100,8 @@
       var ui = buildOverlay();
       var returnFocus = document.activeElement;
       var pendingError = null;
-      var initialised = false;
+      var ready = false;
+      var readyTimer = null;
       var state = { done: false };
       open = state;
 
@@ -103,9 +109,10 @@
         if (state.done) return;
         state.done = true;
         open = null;
+        clearTimeout(readyTimer);
         window.removeEventListener('message', onMessage);
         if (ui.dialog.open) ui.dialog.close();
-        if (ui.dialog.parentNode) ui.dialog.parentNode.removeChild(ui.dialog);
+        if (ui.host.parentNode) ui.host.parentNode.removeChild(ui.host);
         if (returnFocus && typeof returnFocus.focus === 'function') returnFocus.focus();
         resolve(result);
       }
@@ -118,8 +125,11 @@
         if (event.origin !== verifydOrigin || event.source !== ui.frame.contentWindow) return;
         var data = event.data;
         if (!data || typeof data !== 'object' || data.source !== 'verifyd') return;
-        if (data.type === 'ready' && !initialised) {
-          initialised = true;
+        if (data.type === 'ready') {
+          // Answered every time: a frame that was reloaded asks again, and verifyd tells it
+          // the client secret is spent (session_expired).
+          ready = true;
+          clearTimeout(readyTimer);
           ui.frame.contentWindow.postMessage({
             source: 'verifyd-parent',
             type: 'init',
@@ -139,21 +149,29 @@
       }
 
       window.addEventListener('message', onMessage);
-      ui.close.addEventListener('click', cancelled);
-      // Escape on a modal <dialog> fires "cancel": treat it as closing.
+      // Escape on a modal <dialog> fires "cancel": treat it as closing. (Inside the frame,
+      // verifyd's page handles Escape itself.)
       ui.dialog.addEventListener('cancel', function (event) {
         event.preventDefault();
         cancelled();
       });
-      document.body.appendChild(ui.dialog);
+      // The Close button lives in verifyd's frame: if the frame never comes up, nothing
+      // would let the user out, so give up on it instead.
+      ui.frame.addEventListener('load', function () {
+        if (state.done || showsBlankDocument(ui.frame)) return;
+        ui.frame.focus();
+        if (!ready) {
+          readyTimer = setTimeout(function () {
+            if (!ready) finish(error('modal_unavailable', 'The verification window could not be loaded.'));
+          }, READY_GRACE_MS);
+        }
+      });
+      document.body.appendChild(ui.host);
       if (typeof ui.dialog.showModal === 'function') {
         ui.dialog.showModal();
       } else {
         ui.dialog.setAttribute('open', '');
       }
-      ui.frame.addEventListener('load', function () {
-        if (!state.done) ui.frame.focus();
-      });
     });
   }
 

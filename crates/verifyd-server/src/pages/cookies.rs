@@ -1,26 +1,14 @@
-//! The cookies of the hosted flow: the binding cookie that ties an opened link or client
-//! secret to one browser (its secret is random; the session keeps only its SHA-256), the
-//! modal's parent-origin cookie, and the modal bootstrap nonce (double-submit). All are
-//! `HttpOnly` and scoped to `/verify`. Attributes follow the public URL: over https they are
-//! `Secure`, and the modal's are `SameSite=None; Secure; Partitioned` so they work inside an
-//! integrator's page (partitioned per top-level site, so they survive third-party cookie
-//! blocking); otherwise `SameSite=Lax`. Cookie values never reach a log.
+//! The link flow's binding cookie: it ties an opened link to one browser (its secret is
+//! random; the session keeps only its SHA-256). `HttpOnly`, scoped to `/verify`,
+//! `SameSite=Lax`, and `Secure` when the public URL is https. The modal uses no cookie
+//! (see `binding`). Cookie values never reach a log.
 
 use axum::http::{header, HeaderMap, HeaderValue};
-use verifyd_core::session::{CLIENT_SECRET_TTL_MILLIS, URL_TTL_MILLIS};
-use verifyd_core::submission::Channel;
+use verifyd_core::session::URL_TTL_MILLIS;
 
-/// Name of the modal bootstrap nonce cookie.
-pub const MODAL_NONCE: &str = "verifyd_modal";
-
-/// Name of the cookie binding `session_id`'s attempt to this browser.
+/// Name of the cookie binding `session_id`'s link attempt to this browser.
 pub fn binding_name(session_id: &str) -> String {
     format!("verifyd_b_{session_id}")
-}
-
-/// Name of the cookie holding the modal's parent origin for `session_id`.
-pub fn parent_origin_name(session_id: &str) -> String {
-    format!("verifyd_o_{session_id}")
 }
 
 /// The value of cookie `name` in the request, if present.
@@ -49,52 +37,23 @@ impl CookieJar {
         }
     }
 
-    fn attributes(&self, channel: Channel) -> &'static str {
-        match (self.secure, channel) {
-            (true, Channel::Modal) => "; Secure; SameSite=None; Partitioned",
-            (true, Channel::Link) => "; Secure; SameSite=Lax",
-            (false, _) => "; SameSite=Lax",
-        }
-    }
-
-    /// A `Set-Cookie` value. `value` must be cookie-safe (random base62, or a checked origin).
-    pub fn set(
-        &self,
-        name: &str,
-        value: &str,
-        path: &str,
-        max_age_seconds: i64,
-        channel: Channel,
-    ) -> HeaderValue {
+    /// A `Set-Cookie` value. `value` must be cookie-safe (random base62).
+    fn set(&self, name: &str, value: &str, max_age_seconds: i64) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
         let text = format!(
-            "{name}={value}; Path={path}; Max-Age={max_age_seconds}; HttpOnly{}",
-            self.attributes(channel)
+            "{name}={value}; Path=/verify; Max-Age={max_age_seconds}; HttpOnly{secure}; SameSite=Lax"
         );
         HeaderValue::from_str(&text).expect("cookie parts are header-safe")
     }
 
-    /// A `Set-Cookie` value that deletes cookie `name`.
-    pub fn clear(&self, name: &str, path: &str, channel: Channel) -> HeaderValue {
-        self.set(name, "", path, 0, channel)
+    /// The binding cookie of a newly opened link; it lives as long as the link could.
+    pub fn binding(&self, session_id: &str, secret: &str) -> HeaderValue {
+        self.set(&binding_name(session_id), secret, URL_TTL_MILLIS / 1000)
     }
 
-    /// The binding cookie for a newly opened attempt; it lives as long as the credential.
-    pub fn binding(&self, session_id: &str, secret: &str, channel: Channel) -> HeaderValue {
-        self.set(
-            &binding_name(session_id),
-            secret,
-            "/verify",
-            attempt_lifetime_seconds(channel),
-            channel,
-        )
-    }
-}
-
-/// How long an attempt opened through `channel` stays usable.
-pub fn attempt_lifetime_seconds(channel: Channel) -> i64 {
-    match channel {
-        Channel::Link => URL_TTL_MILLIS / 1000,
-        Channel::Modal => CLIENT_SECRET_TTL_MILLIS / 1000,
+    /// A `Set-Cookie` value that deletes the binding cookie of `session_id`.
+    pub fn clear_binding(&self, session_id: &str) -> HeaderValue {
+        self.set(&binding_name(session_id), "", 0)
     }
 }
 
@@ -114,19 +73,22 @@ mod tests {
     }
 
     #[test]
-    fn cookie_attributes_follow_the_scheme_and_channel() {
+    fn cookie_attributes_follow_the_scheme() {
         let https = CookieJar::for_public_url("https://verify.example.com");
-        let modal = https.binding("vs_1", "s", Channel::Modal);
-        let modal = modal.to_str().unwrap();
-        assert!(modal.contains("HttpOnly"));
-        assert!(modal.contains("SameSite=None; Partitioned"));
-        assert!(modal.contains("Secure"));
-        assert!(modal.contains("Path=/verify;"));
-        let link = https.binding("vs_1", "s", Channel::Link);
-        assert!(link.to_str().unwrap().contains("Secure; SameSite=Lax"));
+        let link = https.binding("vs_1", "s");
+        let link = link.to_str().unwrap();
+        assert!(link.contains("HttpOnly"));
+        assert!(link.contains("Secure; SameSite=Lax"));
+        assert!(link.contains("Path=/verify;"));
+        assert!(!link.contains("Partitioned"));
         let http = CookieJar::for_public_url("http://127.0.0.1:1");
-        let plain = http.binding("vs_1", "s", Channel::Modal);
+        let plain = http.binding("vs_1", "s");
         assert!(!plain.to_str().unwrap().contains("Secure"));
         assert!(plain.to_str().unwrap().contains("SameSite=Lax"));
+        let cleared = http.clear_binding("vs_1");
+        assert!(cleared
+            .to_str()
+            .unwrap()
+            .starts_with("verifyd_b_vs_1=; Path=/verify; Max-Age=0;"));
     }
 }

@@ -4,13 +4,15 @@
 //! shows back to the browser that gave them.
 //!
 //! Each post reads the session again inside one write transaction, checks that this
-//! browser's binding cookie matches the open attempt and that the CSRF token matches
-//! (constant time), applies the change and commits; a refused post changes nothing. Posts
-//! answer with a 303 to the next page. Submitting goes through `processing::submit`, which
-//! queues the durable processing job in the same transaction.
+//! browser's binding (the link's cookie, or the modal frame's header, see `binding`)
+//! matches the open attempt and that the CSRF token matches (constant time), applies the
+//! change and commits; a refused post changes nothing. Posts answer with a 303 to the next
+//! page. Submitting goes through `processing::submit`, which queues the durable processing
+//! job in the same transaction.
 
-use super::cookies::{self, CookieJar};
-use super::security::{parse_origin, return_url_target, same_secret, Csp, Framing};
+use super::binding::{from_modal_frame, Binding};
+use super::cookies::CookieJar;
+use super::security::{return_url_target, same_secret, Csp, Framing};
 use super::steps::{FlowPlan, Slot, Step};
 use super::templates::{
     self, Choice, Chrome, ConsentPage, DetailsErrors, DetailsPage, DetailsValues, DocumentTypePage,
@@ -27,15 +29,29 @@ use axum::Form;
 use serde::Deserialize;
 use verifyd_core::session::{Date, DocumentType, LastErrorCode, SessionType, VerificationSession};
 use verifyd_core::submission::{applicable_failures, Attempt, Channel, TestOutcome};
-use verifyd_store::{hash_key, Tx};
+use verifyd_store::Tx;
 
 /// What a request told us about its session and browser before any change.
 pub(crate) struct Visit {
     pub session: VerificationSession,
-    /// SHA-256 of this browser's binding cookie for the session, if it sent one.
-    pub binding_hash: Option<String>,
-    /// The modal's parent origin for the session, if this browser holds one.
-    pub parent_origin: Option<String>,
+    /// The binding this request carried for the session, if any.
+    pub binding: Option<Binding>,
+    /// The request came from the modal's frame.
+    pub in_modal: bool,
+}
+
+/// The open attempt of `session` that `binding` holds: the hash matches (constant time),
+/// the attempt is still open, and it was opened through the channel that carries this
+/// kind of binding (a cookie never opens a modal attempt, nor the header a link's).
+pub(crate) fn held_attempt<'a>(
+    session: &'a mut VerificationSession,
+    binding: &Binding,
+    now: i64,
+) -> Option<&'a mut Attempt> {
+    session
+        .attempt_for(&binding.hash, now)
+        .ok()
+        .filter(|attempt| binding.fits(attempt.channel))
 }
 
 impl Visit {
@@ -49,9 +65,8 @@ impl Visit {
             .await?
             .ok_or_else(PageError::expired)?;
         Ok(Self {
-            binding_hash: cookies::read(headers, &cookies::binding_name(id)).map(|c| hash_key(&c)),
-            parent_origin: cookies::read(headers, &cookies::parent_origin_name(id))
-                .and_then(|o| parse_origin(&o)),
+            binding: Binding::from_request(headers, id),
+            in_modal: from_modal_frame(headers),
             session,
         })
     }
@@ -60,17 +75,16 @@ impl Visit {
         PageError::Expired(ExpiredContext {
             test_mode: Some(!self.session.livemode),
             continue_url: None,
-            parent_origin: self.parent_origin.clone(),
+            in_modal: self.in_modal,
         })
     }
 
     /// The open attempt of this browser, as of the read.
     pub fn attempt(&self, now: i64) -> Result<(VerificationSession, Attempt), PageError> {
-        let hash = self.binding_hash.as_deref().ok_or_else(|| self.expired())?;
+        let binding = self.binding.as_ref().ok_or_else(|| self.expired())?;
         let mut session = self.session.clone();
-        let attempt = session
-            .attempt_for(hash, now)
-            .map_err(|_| self.expired())?
+        let attempt = held_attempt(&mut session, binding, now)
+            .ok_or_else(|| self.expired())?
             .clone();
         Ok((session, attempt))
     }
@@ -83,24 +97,22 @@ pub(crate) async fn begin(
     id: &str,
     headers: &HeaderMap,
     csrf_token: Option<&str>,
-) -> Result<(Tx, VerificationSession, Visit), PageError> {
+) -> Result<(Tx, VerificationSession), PageError> {
     let visit = Visit::load(app, id, headers).await?;
-    let hash = visit.binding_hash.clone().ok_or_else(|| visit.expired())?;
+    let binding = visit.binding.clone().ok_or_else(|| visit.expired())?;
     let mut tx = app.store().begin().await?;
     let mut session = tx
         .session(visit.session.livemode, id)
         .await?
         .ok_or_else(|| visit.expired())?;
     let now = app.clock().now_millis();
-    let attempt = session
-        .attempt_for(&hash, now)
-        .map_err(|_| visit.expired())?;
+    let attempt = held_attempt(&mut session, &binding, now).ok_or_else(|| visit.expired())?;
     if !same_secret(&attempt.csrf_token, csrf_token.unwrap_or("")) {
         return Err(PageError::Csrf {
             test_mode: !session.livemode,
         });
     }
-    Ok((tx, session, visit))
+    Ok((tx, session))
 }
 
 /// The attempt `begin` checked.
@@ -183,19 +195,17 @@ fn chrome_for(
     page: &'static str,
     session: &VerificationSession,
     attempt: &Attempt,
-    visit_origin: Option<&str>,
 ) -> Chrome {
     let mut chrome = Chrome::new(title, page, !session.livemode);
     if attempt.channel == Channel::Modal {
         chrome.channel = "modal";
-        chrome.parent_origin = visit_origin.map(str::to_owned);
     }
     chrome
 }
 
-/// The policy of a flow page: framed only by the modal's parent (never for links), forms
-/// allowed to lead to `return_url` when the flow ends there.
-fn flow_csp(session: &VerificationSession, attempt: &Attempt, parent_origin: Option<&str>) -> Csp {
+/// The policy of a flow page: never framed (the modal's frame fetches its pages), forms
+/// allowed to lead to `return_url` when a link's flow ends there.
+fn flow_csp(session: &VerificationSession, attempt: &Attempt) -> Csp {
     match attempt.channel {
         Channel::Link => Csp {
             framing: Framing::Deny,
@@ -206,12 +216,7 @@ fn flow_csp(session: &VerificationSession, attempt: &Attempt, parent_origin: Opt
                 .into_iter()
                 .collect(),
         },
-        Channel::Modal => Csp {
-            framing: parent_origin
-                .map(|o| Framing::Origin(o.to_owned()))
-                .unwrap_or(Framing::Deny),
-            form_targets: Vec::new(),
-        },
+        Channel::Modal => Csp::deny_framing(),
     }
 }
 
@@ -258,7 +263,6 @@ fn allowed_failures(session: &VerificationSession, plan: &FlowPlan) -> Vec<LastE
 pub(crate) fn render_step(
     session: &VerificationSession,
     attempt: &Attempt,
-    parent_origin: Option<&str>,
     step: Step,
     problem: Problem,
     status: StatusCode,
@@ -284,8 +288,8 @@ pub(crate) fn render_step(
             Vec::new()
         },
     };
-    let csp = flow_csp(session, attempt, parent_origin);
-    let chrome = |title: &str, page| chrome_for(title, page, session, attempt, parent_origin);
+    let csp = flow_csp(session, attempt);
+    let chrome = |title: &str, page| chrome_for(title, page, session, attempt);
     let message = match &problem {
         Problem::Message(m) => Some(m.clone()),
         Problem::Retake { message, .. } => Some(message.clone()),
@@ -593,7 +597,6 @@ pub async fn show(
             Ok(render_step(
                 &session,
                 &attempt,
-                visit.parent_origin.as_deref(),
                 step,
                 Problem::None,
                 StatusCode::OK,
@@ -643,7 +646,7 @@ pub async fn consent(
     respond(
         async {
             let form = form_fields(form)?;
-            let (mut tx, mut session, _) =
+            let (mut tx, mut session) =
                 begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
             match form.decision.as_deref() {
                 Some("accept") => {
@@ -684,7 +687,7 @@ pub async fn document_type(
     respond(
         async {
             let form = form_fields(form)?;
-            let (mut tx, mut session, visit) =
+            let (mut tx, mut session) =
                 begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
             let plan = FlowPlan::for_session(&session);
             let attempt = attempt_mut(&mut session);
@@ -702,7 +705,6 @@ pub async fn document_type(
                 return Ok(render_step(
                     &session,
                     &attempt,
-                    visit.parent_origin.as_deref(),
                     Step::DocumentType,
                     Problem::Message("Choose the document you will use.".into()),
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -749,7 +751,7 @@ pub async fn id_number(
     respond(
         async {
             let form = form_fields(form)?;
-            let (mut tx, mut session, visit) =
+            let (mut tx, mut session) =
                 begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
             let plan = FlowPlan::for_session(&session);
             let attempt = attempt_mut(&mut session);
@@ -769,7 +771,6 @@ pub async fn id_number(
                     Ok(render_step(
                         &session,
                         &attempt,
-                        visit.parent_origin.as_deref(),
                         Step::IdNumber,
                         Problem::IdNumber {
                             value: form.id_number.unwrap_or_default(),
@@ -851,7 +852,7 @@ pub async fn details(
     respond(
         async {
             let form = form_fields(form)?;
-            let (mut tx, mut session, visit) =
+            let (mut tx, mut session) =
                 begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
             let now = app.clock().now_millis();
             let plan = FlowPlan::for_session(&session);
@@ -895,7 +896,6 @@ pub async fn details(
                     Ok(render_step(
                         &session,
                         &attempt,
-                        visit.parent_origin.as_deref(),
                         Step::Details,
                         Problem::Details(values, errors),
                         StatusCode::UNPROCESSABLE_ENTITY,
@@ -917,7 +917,7 @@ pub async fn test_outcome(
     respond(
         async {
             let form = form_fields(form)?;
-            let (mut tx, mut session, _) =
+            let (mut tx, mut session) =
                 match begin(&app, &id, &headers, form.csrf_token.as_deref()).await {
                     Ok(opened) => opened,
                     Err(error @ PageError::Expired(_)) => {
@@ -964,7 +964,7 @@ pub async fn submit(
     respond(
         async {
             let form = form_fields(form)?;
-            let (mut tx, mut session, visit) =
+            let (mut tx, mut session) =
                 match begin(&app, &id, &headers, form.csrf_token.as_deref()).await {
                     Ok(opened) => opened,
                     Err(error @ PageError::Expired(_)) => {
@@ -984,7 +984,6 @@ pub async fn submit(
                 return Ok(render_step(
                     &session,
                     &attempt,
-                    visit.parent_origin.as_deref(),
                     step,
                     Problem::Message("Complete this step before you submit.".into()),
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -1009,11 +1008,10 @@ async fn already_submitted(
     headers: &HeaderMap,
 ) -> Result<Option<Response>, PageError> {
     let visit = Visit::load(app, id, headers).await?;
-    let (Some(hash), Some(by)) = (&visit.binding_hash, &visit.session.submitted_by) else {
+    let (Some(binding), Some(by)) = (&visit.binding, &visit.session.submitted_by) else {
         return Ok(None);
     };
-    Ok(by
-        .is(hash)
+    Ok((by.is(&binding.hash) && binding.fits(by.channel))
         .then(|| finish(app, &visit.session, by.channel, End::Submitted)))
 }
 
@@ -1029,7 +1027,7 @@ pub async fn camera_unavailable(
     respond(
         async {
             let form = form_fields(form)?;
-            let (mut tx, mut session, _) =
+            let (mut tx, mut session) =
                 begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
             if !FlowPlan::for_session(&session).live_capture {
                 // Only live-capture sessions need a camera: nothing to end.
@@ -1078,7 +1076,8 @@ impl End {
 }
 
 /// The answer to the post that ended an attempt: to `return_url` (links that submitted,
-/// when the session has one), else to verifyd's end page; the binding cookie is deleted.
+/// when the session has one), else to verifyd's end page; a link's binding cookie is
+/// deleted (the modal's frame simply forgets its binding when it closes).
 fn finish(app: &AppState, session: &VerificationSession, channel: Channel, end: End) -> Response {
     let id = session.id.as_str();
     let return_to = session
@@ -1100,20 +1099,20 @@ fn finish(app: &AppState, session: &VerificationSession, channel: Channel, end: 
             Redirect::to(&format!("/verify/s/{id}/end/{}?via={via}", end.slug())).into_response()
         }
     };
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        jar(app).clear(&cookies::binding_name(id), "/verify", channel),
-    );
+    if channel == Channel::Link {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, jar(app).clear_binding(id));
+    }
     response
 }
 
-/// `GET /verify/s/{session}/end/{kind}`: the last page. In the modal it hands the result to
-/// the parent page. It shows nothing about the session but its mode.
+/// `GET /verify/s/{session}/end/{kind}`: the last page. In the modal it carries the result
+/// the frame hands to the parent page. It shows nothing about the session but its mode.
 pub async fn end(
     State(app): State<AppState>,
     Path((id, kind)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
     respond(
         async {
@@ -1124,11 +1123,6 @@ pub async fn end(
             let session = app.store().session_any_mode(&id).await?;
             let test_mode = session.as_ref().is_some_and(|s| !s.livemode);
             let via_modal = query.as_deref() == Some("via=modal");
-            let origin_cookie = cookies::parent_origin_name(&id);
-            let parent_origin = via_modal
-                .then(|| cookies::read(&headers, &origin_cookie))
-                .flatten()
-                .and_then(|o| parse_origin(&o));
             let return_link = (!via_modal)
                 .then(|| session.as_ref().and_then(|s| s.return_url.clone()))
                 .flatten()
@@ -1173,14 +1167,10 @@ pub async fn end(
                 ),
             };
             let mut chrome = Chrome::new(title, "end", test_mode);
-            let mut csp = Csp::deny_framing();
             if via_modal {
+                // The modal's frame hands this result to its parent and closes.
                 chrome.channel = "modal";
-            }
-            if let Some(origin) = &parent_origin {
-                chrome.parent_origin = Some(origin.clone());
                 chrome.result = Some(result);
-                csp.framing = Framing::Origin(origin.clone());
             }
             let page = MessagePage {
                 chrome,
@@ -1189,14 +1179,7 @@ pub async fn end(
                 link: if end == End::Submitted { None } else { return_link },
                 testid,
             };
-            let mut response = templates::page(StatusCode::OK, &page, &csp);
-            if parent_origin.is_some() {
-                response.headers_mut().append(
-                    header::SET_COOKIE,
-                    jar(&app).clear(&origin_cookie, "/verify", Channel::Modal),
-                );
-            }
-            Ok(response)
+            Ok(templates::page(StatusCode::OK, &page, &Csp::deny_framing()))
         }
         .await,
     )

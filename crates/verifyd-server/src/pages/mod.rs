@@ -5,8 +5,10 @@
 //! Routes (all HTML unless noted; errors are HTML pages too, never JSON):
 //! - `GET  /verify/start/{token}` — opens the link: binds it to this browser, spends it,
 //!   redirects into the flow ([`start`]).
-//! - `GET  /verify/modal`, `POST /verify/modal/open` — the modal's bootstrap page and the
-//!   form it posts the client secret and publishable key with ([`start`]).
+//! - `GET  /verify/modal?parent=<origin>`, `POST /verify/modal/open` — the modal's frame
+//!   page (the whole modal is drawn in it; it runs the flow with `fetch`, bound by a secret
+//!   it holds in memory, see [`binding`]) and the request that opens the attempt with the
+//!   client secret and publishable key ([`start`]).
 //! - `GET  /verify/s/{session}` (`?step=`) and the `POST /verify/s/{session}/…` steps —
 //!   consent, document type, images, ID number, details, test outcome, submit ([`flow`],
 //!   [`upload`]); `GET /verify/s/{session}/end/{kind}` — the last page.
@@ -17,6 +19,7 @@
 //! logging (in `request`) records route templates only: paths here carry link tokens.
 
 mod assets;
+mod binding;
 mod cookies;
 mod flow;
 pub mod images;
@@ -31,9 +34,9 @@ use crate::app::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, MethodRouter};
+use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
-use security::{Csp, Framing};
+use security::Csp;
 use templates::{Chrome, MessagePage, ModalResult, PageLink};
 
 /// Body limit of the upload route: one image of up to 10 MB plus the form around it, with
@@ -49,11 +52,8 @@ pub fn router() -> Router<AppState> {
             "/verify/start/{token}",
             page(get(start::open_link).head(start::probe_link)),
         )
-        .route("/verify/modal", page(get(start::modal_boot)))
-        .route(
-            "/verify/modal/open",
-            page(get(start::modal_boot).post(start::open_modal)),
-        )
+        .route("/verify/modal", page(get(start::modal_frame)))
+        .route("/verify/modal/open", page(post(start::open_modal)))
         .route("/verify/s/{session}", page(get(flow::show)))
         .route(
             "/verify/s/{session}/consent",
@@ -128,8 +128,9 @@ pub struct ExpiredContext {
     pub test_mode: Option<bool>,
     /// This browser still holds a live attempt of the session: offer to continue it.
     pub continue_url: Option<String>,
-    /// In the modal: the parent to tell.
-    pub parent_origin: Option<String>,
+    /// The request came from the modal's frame: the page carries the `session_expired`
+    /// result for the frame to hand its parent.
+    pub in_modal: bool,
 }
 
 /// Every way a page request can fail, each rendered as an HTML page.
@@ -193,15 +194,12 @@ impl IntoResponse for PageError {
             PageError::Expired(context) => {
                 let mut chrome =
                     Chrome::new(EXPIRED_HEADING, "expired", context.test_mode == Some(true));
-                let mut csp = Csp::deny_framing();
-                if let Some(origin) = context.parent_origin {
+                if context.in_modal {
                     chrome.channel = "modal";
                     chrome.result = Some(ModalResult::error(
                         "session_expired",
                         "This verification session has expired or was already used.",
                     ));
-                    csp.framing = Framing::Origin(origin.clone());
-                    chrome.parent_origin = Some(origin);
                 }
                 let continuing = context.continue_url.is_some();
                 let mut paragraphs = vec![
@@ -228,7 +226,7 @@ impl IntoResponse for PageError {
                     }),
                     testid: "expired",
                 };
-                templates::page(StatusCode::GONE, &page, &csp)
+                templates::page(StatusCode::GONE, &page, &Csp::deny_framing())
             }
             PageError::Csrf { test_mode } => {
                 let heading = "This form has expired";

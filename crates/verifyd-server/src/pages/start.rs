@@ -1,38 +1,32 @@
 //! Opening the flow. A link (`GET /verify/start/{token}`, the session's `url`) or a client
 //! secret (the modal: `GET /verify/modal` then `POST /verify/modal/open`) is spent on first
-//! use: the session gets a new attempt bound to this browser by a fresh binding cookie (the
-//! session keeps only the cookie's hash) and a fresh CSRF token, and the browser is sent to
-//! `/verify/s/{session}`. Anything else — unknown, used or expired credential, a session
-//! not waiting for input — gets the expired page (410).
+//! use: the session gets a new attempt with a fresh binding secret (the session keeps only
+//! its hash) and a fresh CSRF token. A link's binding secret becomes this browser's binding
+//! cookie and the browser is sent to `/verify/s/{session}`; the modal's is handed to the
+//! modal's frame, which keeps it in memory and sends it in a header (see `binding`).
+//! Anything else — unknown, used or expired credential, a session not waiting for input —
+//! gets the expired page (410).
 //!
-//! The modal never carries the client secret in a URL: the bootstrap page receives it from
-//! the parent window by `postMessage` and posts it in a form, together with the publishable
-//! key (checked, and required to be of the session's mode) and the parent's origin as the
-//! browser reported it (which then becomes the only origin allowed to frame the flow and to
-//! receive its result). The bootstrap form is protected by a double-submit nonce cookie.
+//! The modal never carries the client secret in a URL: its frame page (`/verify/modal`,
+//! framable only by the origin named in `?parent=`) receives it from that parent window by
+//! `postMessage` and sends it with a marked same-origin `fetch`, together with the
+//! publishable key (checked, and required to be of the session's mode).
 
-use super::cookies::{self, CookieJar, MODAL_NONCE};
-use super::security::{parse_origin, same_secret, Csp, Framing};
-use super::templates::{self, Chrome, MessagePage, ModalBootPage, ModalResult};
+use super::binding::{is_modal_open_request, new_binding};
+use super::cookies::{self, CookieJar};
+use super::security::{parse_origin, Csp, Framing};
+use super::templates::{self, Chrome, MessagePage, ModalFramePage, ModalResult};
 use super::{respond, ExpiredContext, PageError};
 use crate::app::AppState;
 use crate::auth::authenticate_publishable;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use verifyd_core::random_base62;
-use verifyd_core::submission::Channel;
 use verifyd_store::hash_key;
-
-/// A new browser binding: the cookie's secret and the hash the session keeps.
-fn new_binding() -> (String, String) {
-    let secret = random_base62(32);
-    let hash = hash_key(&secret);
-    (secret, hash)
-}
 
 /// `GET /verify/start/{token}`.
 pub async fn open_link(
@@ -75,7 +69,7 @@ pub async fn open_link(
                 return Err(PageError::Expired(ExpiredContext {
                     test_mode: Some(!session.livemode),
                     continue_url: own_attempt.then(|| format!("/verify/s/{id}")),
-                    parent_origin: None,
+                    in_modal: false,
                 }));
             }
             tx.update_session(&session).await?;
@@ -87,7 +81,7 @@ pub async fn open_link(
             let mut response = Redirect::to(&format!("/verify/s/{id}")).into_response();
             response
                 .headers_mut()
-                .append(header::SET_COOKIE, jar.binding(&id, &secret, Channel::Link));
+                .append(header::SET_COOKIE, jar.binding(&id, &secret));
             Ok(response)
         }
         .await,
@@ -100,48 +94,80 @@ pub async fn probe_link() -> Response {
     let mut response = StatusCode::OK.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+        HeaderValue::from_static("text/html; charset=utf-8"),
     );
     response
 }
 
-/// `GET /verify/modal`: the page the drop-in loads in its iframe. It holds nothing secret;
-/// any site may frame it.
-pub async fn modal_boot(State(app): State<AppState>) -> Response {
-    let nonce = random_base62(32);
-    let page = ModalBootPage {
+/// The origin named by `?parent=` (percent-encoded, as `encodeURIComponent` writes it),
+/// rebuilt from its checked parts.
+fn parent_origin_of(query: Option<&str>) -> Option<String> {
+    let value = query?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == "parent")
+        .map(|(_, value)| value)?;
+    let decoded = percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .ok()?;
+    parse_origin(&decoded)
+}
+
+/// `GET /verify/modal?parent=<origin>`: the page the drop-in loads in its iframe, where the
+/// whole modal is drawn and its flow runs. It holds nothing secret when served; only the
+/// named origin may frame it, and it takes the client secret only from that origin.
+pub async fn modal_frame(RawQuery(query): RawQuery) -> Response {
+    let parent = parent_origin_of(query.as_deref());
+    let Some(parent) = parent else {
+        // Without its parent's origin the frame cannot work (an out-of-date drop-in, or
+        // the page opened by hand): say so to whoever shows it; there is nothing to protect.
+        let page = MessagePage {
+            chrome: Chrome {
+                channel: "modal",
+                ..Chrome::new(
+                    "This verification window could not start",
+                    "modal-error",
+                    false,
+                )
+            },
+            heading: "This verification window could not start".to_owned(),
+            paragraphs: vec![
+                "The page that opened it could not be identified. Reload that page and try again."
+                    .to_owned(),
+            ],
+            link: None,
+            testid: "modal-error",
+        };
+        let csp = Csp {
+            framing: Framing::Anyone,
+            form_targets: Vec::new(),
+        };
+        return templates::page(StatusCode::BAD_REQUEST, &page, &csp);
+    };
+    let page = ModalFramePage {
         chrome: Chrome {
             channel: "modal",
-            ..Chrome::new("Starting your verification", "modal-boot", false)
+            parent_origin: Some(parent.clone()),
+            ..Chrome::new("Starting your verification", "modal", false)
         },
-        nonce: nonce.clone(),
     };
     let csp = Csp {
-        framing: Framing::Anyone,
+        framing: Framing::Origin(parent),
         form_targets: Vec::new(),
     };
-    let mut response = templates::page(StatusCode::OK, &page, &csp);
-    let jar = CookieJar::for_public_url(app.public_url());
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        jar.set(MODAL_NONCE, &nonce, "/verify/modal", 3600, Channel::Modal),
-    );
-    response
+    templates::page(StatusCode::OK, &page, &csp)
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct OpenModalForm {
-    nonce: Option<String>,
     client_secret: Option<String>,
     key: Option<String>,
-    parent_origin: Option<String>,
 }
 
-/// A failure to open the modal, shown in the iframe and handed to the parent as the
-/// `verifyIdentity()` result.
+/// A failure to open the modal: a page the frame shows, marked with the `verifyIdentity()`
+/// result it hands to its parent. Fetched by the frame, never framed itself.
 fn modal_failure(
     status: StatusCode,
-    parent_origin: Option<String>,
     test_mode: bool,
     code: &'static str,
     heading: &str,
@@ -149,14 +175,7 @@ fn modal_failure(
 ) -> Response {
     let mut chrome = Chrome::new(heading, "modal-error", test_mode);
     chrome.channel = "modal";
-    let framing = match &parent_origin {
-        Some(origin) => {
-            chrome.result = Some(ModalResult::error(code, message.clone()));
-            Framing::Origin(origin.clone())
-        }
-        None => Framing::Anyone,
-    };
-    chrome.parent_origin = parent_origin;
+    chrome.result = Some(ModalResult::error(code, message.clone()));
     let page = MessagePage {
         chrome,
         heading: heading.to_owned(),
@@ -164,14 +183,18 @@ fn modal_failure(
         link: None,
         testid: "modal-error",
     };
-    let csp = Csp {
-        framing,
-        form_targets: Vec::new(),
-    };
-    templates::page(status, &page, &csp)
+    templates::page(status, &page, &Csp::deny_framing())
 }
 
-/// `POST /verify/modal/open`.
+/// What the modal's frame gets when its attempt opened: the binding secret it must send
+/// with every later request (it keeps it in memory only), and where the flow starts.
+#[derive(Debug, serde::Serialize)]
+struct OpenedModal {
+    binding: String,
+    flow: String,
+}
+
+/// `POST /verify/modal/open`, sent by the modal's frame with `fetch`.
 pub async fn open_modal(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -179,39 +202,23 @@ pub async fn open_modal(
 ) -> Response {
     respond(
         async {
+            // Only verifyd's own frame can send this request (a marked, same-origin fetch):
+            // no other site can spend a client secret in this browser.
+            if !is_modal_open_request(&headers) {
+                return Err(PageError::Csrf { test_mode: false });
+            }
             let Ok(Form(form)) = form else {
                 return Err(PageError::BadRequest);
             };
-            let parent = form.parent_origin.as_deref().and_then(parse_origin);
             let fail = |status, test_mode, code, heading: &str, message: &str| {
                 Ok(modal_failure(
                     status,
-                    parent.clone(),
                     test_mode,
                     code,
                     heading,
                     message.to_owned(),
                 ))
             };
-            let Some(parent_origin) = parent.clone() else {
-                return fail(
-                    StatusCode::BAD_REQUEST,
-                    false,
-                    "invalid_request",
-                    "This verification window could not start",
-                    "The page that opened it could not be identified.",
-                );
-            };
-            let nonce_cookie = cookies::read(&headers, MODAL_NONCE).unwrap_or_default();
-            if nonce_cookie.is_empty() || !same_secret(&nonce_cookie, form.nonce.as_deref().unwrap_or("")) {
-                return fail(
-                    StatusCode::FORBIDDEN,
-                    false,
-                    "cookies_unavailable",
-                    "This verification window could not start",
-                    "This browser did not keep the cookie the verification window needs. Allow cookies for this site and try again.",
-                );
-            }
             let key = form.key.as_deref().unwrap_or("");
             let caller = match authenticate_publishable(&app, key).await {
                 Ok(caller) => caller,
@@ -275,29 +282,40 @@ pub async fn open_modal(
             tx.erase_unsubmitted_files_of_session(session.livemode, &id)
                 .await?;
             tx.commit().await?;
-            let jar = CookieJar::for_public_url(app.public_url());
-            let mut response = Redirect::to(&format!("/verify/s/{id}")).into_response();
-            let headers = response.headers_mut();
-            headers.append(
-                header::SET_COOKIE,
-                jar.binding(&id, &binding_secret, Channel::Modal),
-            );
-            headers.append(
-                header::SET_COOKIE,
-                jar.set(
-                    &cookies::parent_origin_name(&id),
-                    &parent_origin,
-                    "/verify",
-                    cookies::attempt_lifetime_seconds(Channel::Modal),
-                    Channel::Modal,
-                ),
-            );
-            headers.append(
-                header::SET_COOKIE,
-                jar.clear(MODAL_NONCE, "/verify/modal", Channel::Modal),
-            );
-            Ok(response)
+            let opened = OpenedModal {
+                binding: binding_secret,
+                flow: format!("/verify/s/{id}"),
+            };
+            Ok(axum::Json(opened).into_response())
         }
         .await,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_parent_origin_comes_percent_encoded_and_is_checked() {
+        assert_eq!(
+            parent_origin_of(Some("parent=http%3A%2F%2Flocalhost%3A4242")).as_deref(),
+            Some("http://localhost:4242")
+        );
+        assert_eq!(
+            parent_origin_of(Some("x=1&parent=https%3A%2F%2FShop.Example.com")).as_deref(),
+            Some("https://shop.example.com")
+        );
+        for bad in [
+            None,
+            Some(""),
+            Some("parent="),
+            Some("parent=null"),
+            Some("parent=http%3A%2F%2Fshop.example.com%2Fpath"),
+            Some("parent=http%3A%2F%2Fa%20b"),
+            Some("parent=%FF"),
+        ] {
+            assert_eq!(parent_origin_of(bad), None, "{bad:?}");
+        }
+    }
 }

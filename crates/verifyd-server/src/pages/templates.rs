@@ -1,6 +1,6 @@
 //! The askama templates of the hosted pages (files under `templates/`) and what each one is
 //! given. Templates auto-escape everything; they get only display data — never a client
-//! secret, URL token or binding cookie (the CSRF token is the one secret a page carries,
+//! secret, URL token or binding secret (the CSRF token is the one secret a page carries,
 //! in its forms). [`page`] turns a rendered template into a response with its policy.
 
 use super::security::{Csp, Framing};
@@ -17,9 +17,10 @@ pub struct Chrome {
     pub test_mode: bool,
     /// `link` or `modal`.
     pub channel: &'static str,
-    /// In the modal: the parent page's origin, the only target of `postMessage`.
+    /// The modal's frame page only: the parent page's origin, the only target of
+    /// `postMessage`.
     pub parent_origin: Option<String>,
-    /// In the modal: the result to hand the parent when this page loads.
+    /// In the modal: the result the frame hands its parent when it shows this page.
     pub result: Option<ModalResult>,
 }
 
@@ -228,11 +229,13 @@ pub struct ReviewPage {
     pub error: Option<String>,
 }
 
+/// The modal's frame (`/verify/modal`): the backdrop, the panel with its Close button, and
+/// the place where the flow's pages are shown. `chrome.parent_origin` is the only origin it
+/// talks to.
 #[derive(Template)]
-#[template(path = "modal_boot.html")]
-pub struct ModalBootPage {
+#[template(path = "modal.html")]
+pub struct ModalFramePage {
     pub chrome: Chrome,
-    pub nonce: String,
 }
 
 /// Renders `template` as an HTML response with `status` and the page's `csp`.

@@ -1,7 +1,8 @@
 //! `POST /verify/s/{session}/image/{slot}`: one document or selfie image, as a multipart
 //! form (`csrf_token`, `file`, and `capture_source=camera` when the page's camera took it).
 //!
-//! Nothing of the body is read until the session, this browser's binding cookie and its
+//! Nothing of the body is read until the session, this browser's binding (the link's
+//! cookie or the modal frame's header, both in the request's head) and its
 //! open attempt are checked, and no other upload of the session is arriving; the CSRF
 //! token (which must precede the file) is checked before the file is read, and the file
 //! is read only once a place among the process's uploads is held, within the idle and
@@ -225,7 +226,7 @@ pub async fn upload(
             } else {
                 images::validate(&file)
             };
-            let (mut tx, mut session, visit) =
+            let (mut tx, mut session) =
                 begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
             let plan = FlowPlan::for_session(&session);
             let livemode = session.livemode;
@@ -261,7 +262,6 @@ pub async fn upload(
                 return Ok(render_step(
                     &session,
                     &attempt,
-                    visit.parent_origin.as_deref(),
                     slot.step(),
                     Problem::Message(message),
                     status,
@@ -283,7 +283,7 @@ pub async fn upload(
                     .live_checks()
                     .upload_feedback(file.clone(), side, document, app.clock().today_utc())
                     .await;
-                let (again, mut current, _) =
+                let (again, mut current) =
                     begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
                 tx = again;
                 session = current.clone();
@@ -296,7 +296,6 @@ pub async fn upload(
                     return Ok(render_step(
                         &current,
                         &shown,
-                        visit.parent_origin.as_deref(),
                         slot.step(),
                         Problem::Retake {
                             message: retake.message(side, document).to_owned(),

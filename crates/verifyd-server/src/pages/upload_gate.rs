@@ -2,7 +2,7 @@
 //! exhaust the server's memory: one upload at a time per session, a fixed number of
 //! bodies being read across the process (the others wait a little, then get a "busy"
 //! page), and a read that stalls or drags on is cut off. The upload handler checks who is
-//! asking (session, binding cookie, open attempt, CSRF token) before it takes a place
+//! asking (session, binding, open attempt, CSRF token) before it takes a place
 //! here, so nobody without a bound browser ever gets as far as a body being read.
 
 use std::collections::HashSet;

@@ -1,6 +1,8 @@
 //! The hosted flow over HTTP: links and client secrets, single use and expiry, browser
-//! binding, CSRF, uploads, consent, test outcomes and submission. A tiny cookie-keeping
-//! "browser" (no redirects followed automatically) plays the end user.
+//! binding (the link's cookie, the modal frame's header), CSRF, uploads, consent, test
+//! outcomes and submission. A tiny cookie-keeping "browser" (no redirects followed
+//! automatically) plays the end user; in the modal it plays the frame's script, sending the
+//! binding secret it was handed in a header.
 
 use crate::common::*;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
@@ -10,6 +12,14 @@ use verifyd_core::session::{SessionType, CLIENT_SECRET_TTL_MILLIS, URL_TTL_MILLI
 use verifyd_core::submission::applicable_failures;
 
 const PARENT: &str = "http://localhost:4242";
+/// `PARENT` as the drop-in writes it in the frame's address (`encodeURIComponent`).
+const PARENT_ENCODED: &str = "http%3A%2F%2Flocalhost%3A4242";
+/// The header in which the modal's frame sends its binding secret.
+const BINDING_HEADER: &str = "verifyd-binding";
+/// What the frame's open request carries: its mark, and the browser's word that it comes
+/// from verifyd's own origin.
+const MODAL_OPEN: [(&str, &str); 2] =
+    [("verifyd-modal", "open"), ("sec-fetch-site", "same-origin")];
 
 /// One page as a browser received it.
 struct Page {
@@ -41,13 +51,6 @@ impl Page {
         self.body[start..end].to_owned()
     }
 
-    fn hidden(&self, name: &str) -> String {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = self.body.find(&marker).expect("field present") + marker.len();
-        let end = start + self.body[start..].find('"').unwrap();
-        self.body[start..end].to_owned()
-    }
-
     fn has_testid(&self, id: &str) -> bool {
         self.body.contains(&format!("data-testid=\"{id}\""))
     }
@@ -58,11 +61,13 @@ impl Page {
     }
 }
 
-/// A browser: its own cookies, redirects left to the test.
+/// A browser: its own cookies, redirects left to the test. As the modal's frame it also
+/// holds the binding secret verifyd handed it, and sends it with every request.
 struct Browser {
     base: String,
     client: reqwest::Client,
     cookies: Vec<(String, String)>,
+    binding: Option<String>,
 }
 
 impl Browser {
@@ -74,6 +79,7 @@ impl Browser {
                 .build()
                 .unwrap(),
             cookies: Vec::new(),
+            binding: None,
         }
     }
 
@@ -98,6 +104,10 @@ impl Browser {
             request
         } else {
             request.header(COOKIE, self.cookie_header())
+        };
+        let request = match &self.binding {
+            Some(secret) => request.header(BINDING_HEADER, secret),
+            None => request,
         };
         let response = request.send().await.expect("request sent");
         let status = response.status();
@@ -125,11 +135,23 @@ impl Browser {
     }
 
     async fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let request = self
+        self.post_with_headers(path, pairs, &[]).await
+    }
+
+    async fn post_with_headers(
+        &mut self,
+        path: &str,
+        pairs: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut request = self
             .client
             .post(self.url(path))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(form(pairs));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         self.send(request).await
     }
 
@@ -515,53 +537,75 @@ async fn an_opened_link_attempt_ends_48_hours_after_it_was_opened() {
         .assert_status(410);
 }
 
-/// Opens the modal for `client_secret` the way the drop-in's iframe does.
+/// Opens the modal for `client_secret` the way the drop-in's frame does: the frame page,
+/// then its marked same-origin request. When it opens, the returned browser holds the
+/// binding secret (as the frame's script does) and sends it from then on.
 async fn open_modal(app: &TestApp, key: &str, client_secret: &str) -> (Browser, Page) {
     let mut browser = Browser::new(app);
-    let boot = browser.get("/verify/modal").await;
-    boot.assert_status(200);
-    assert!(boot
+    let frame = browser
+        .get(&format!("/verify/modal?parent={PARENT_ENCODED}"))
+        .await;
+    frame.assert_status(200);
+    assert!(frame
         .header("content-security-policy")
-        .contains("frame-ancestors *"));
-    let nonce = boot.hidden("nonce");
+        .ends_with(&format!("frame-ancestors {PARENT}")));
+    assert!(frame
+        .body
+        .contains(&format!("data-parent-origin=\"{PARENT}\"")));
     let opened = browser
-        .post(
+        .post_with_headers(
             "/verify/modal/open",
-            &[
-                ("nonce", &nonce),
-                ("client_secret", client_secret),
-                ("key", key),
-                ("parent_origin", PARENT),
-            ],
+            &[("client_secret", client_secret), ("key", key)],
+            &MODAL_OPEN,
         )
         .await;
+    if opened.status == StatusCode::OK {
+        let body: Value = serde_json::from_str(&opened.body).expect("JSON");
+        browser.binding = Some(body["binding"].as_str().expect("binding").to_owned());
+    }
     (browser, opened)
 }
 
+/// Where an opened modal's flow starts, from the open request's answer.
+fn modal_flow(opened: &Page) -> String {
+    let body: Value = serde_json::from_str(&opened.body).expect("JSON");
+    body["flow"].as_str().expect("flow").to_owned()
+}
+
 #[tokio::test]
-async fn a_client_secret_opens_the_modal_once_and_the_flow_answers_only_its_parent() {
+async fn a_client_secret_opens_the_modal_once_bound_to_its_frame_by_a_header_not_a_cookie() {
     let app = spawn().await;
     let session = create(&app, SK_TEST, &[]).await;
     let id = id_of(&session);
     let secret = session["client_secret"].as_str().unwrap();
     let (mut browser, opened) = open_modal(&app, PK_TEST, secret).await;
-    opened.assert_status(303);
-    assert_eq!(opened.location(), format!("/verify/s/{id}"));
-    let flow = browser.follow(&opened).await;
+    opened.assert_status(200);
+    assert!(opened
+        .header("content-type")
+        .starts_with("application/json"));
+    assert_eq!(opened.header("cache-control"), "no-store");
+    assert_eq!(modal_flow(&opened), format!("/verify/s/{id}"));
+    let binding = browser.binding.clone().unwrap();
+    assert!(binding.len() >= 32 && binding.chars().all(|c| c.is_ascii_alphanumeric()));
+    // No cookie anywhere: the frame holds the binding.
+    assert!(opened.headers.get(SET_COOKIE).is_none());
+    assert!(browser.cookies.is_empty());
+    let flow = browser.get(&modal_flow(&opened)).await;
     flow.assert_status(200);
+    assert!(flow.headers.get(SET_COOKIE).is_none());
     assert!(flow.body.contains("data-channel=\"modal\""));
-    assert!(flow
-        .body
-        .contains(&format!("data-parent-origin=\"{PARENT}\"")));
+    assert!(flow.has_testid("consent-accept"));
+    // The frame fetches the flow's pages; nobody may frame them.
     assert!(flow
         .header("content-security-policy")
-        .ends_with(&format!("frame-ancestors {PARENT}")));
-    assert!(flow.has_testid("consent-accept"));
+        .ends_with("frame-ancestors 'none'"));
+    assert!(!flow.body.contains(&binding), "the binding is in no page");
 
     // Single use: the same secret cannot open it again, in any browser.
-    let (_, again) = open_modal(&app, PK_TEST, secret).await;
+    let (again_browser, again) = open_modal(&app, PK_TEST, secret).await;
     again.assert_status(410);
     assert!(again.body.contains("data-error-code=\"session_expired\""));
+    assert!(again_browser.binding.is_none());
 
     // Declining in the modal hands consent_declined to the parent.
     let declined = browser
@@ -574,12 +618,88 @@ async fn a_client_secret_opens_the_modal_once_and_the_flow_answers_only_its_pare
         declined.location(),
         format!("/verify/s/{id}/end/declined?via=modal")
     );
+    assert!(declined.headers.get(SET_COOKIE).is_none());
     let end = browser.follow(&declined).await;
     end.assert_status(200);
     assert!(end.body.contains("data-error-code=\"consent_declined\""));
-    assert!(end
-        .body
-        .contains(&format!("data-parent-origin=\"{PARENT}\"")));
+    assert!(end.body.contains("data-channel=\"modal\""));
+}
+
+#[tokio::test]
+async fn a_modal_attempt_answers_only_the_binding_its_frame_holds() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (frame, opened) =
+        open_modal(&app, PK_TEST, session["client_secret"].as_str().unwrap()).await;
+    let flow_path = modal_flow(&opened);
+    let binding = frame.binding.clone().unwrap();
+
+    // No binding at all: the plain expired page.
+    let mut stranger = Browser::new(&app);
+    let page = stranger.get(&flow_path).await;
+    page.assert_status(410);
+    assert!(page.has_testid("expired"));
+    assert!(!page.body.contains("data-error-code"));
+    // Another frame's binding: expired, with the result its frame hands the parent.
+    stranger.binding = Some("x".repeat(32));
+    let page = stranger.get(&flow_path).await;
+    page.assert_status(410);
+    assert!(page.body.contains("data-error-code=\"session_expired\""));
+    stranger.binding = Some(String::new());
+    stranger.get(&flow_path).await.assert_status(410);
+    // The right secret in a cookie: a cookie never holds a modal attempt.
+    let mut cookie_holder = Browser::new(&app);
+    cookie_holder
+        .cookies
+        .push((format!("verifyd_b_{id}"), binding.clone()));
+    cookie_holder.get(&flow_path).await.assert_status(410);
+    let refused = cookie_holder
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", "whatever"), ("decision", "accept")],
+        )
+        .await;
+    refused.assert_status(410);
+
+    // The frame itself: its posts still need the CSRF token.
+    let mut frame = frame;
+    let consent = frame.get(&flow_path).await;
+    let forged = frame
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", "wrong"), ("decision", "accept")],
+        )
+        .await;
+    forged.assert_status(403);
+    let accepted = frame
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", &consent.csrf()), ("decision", "accept")],
+        )
+        .await;
+    accepted.assert_status(303);
+    assert!(frame
+        .follow(&accepted)
+        .await
+        .has_testid("test-outcome-verified"));
+
+    // And the other way round: a link's cookie secret sent as the header opens nothing.
+    let linked = create(&app, SK_TEST, &[]).await;
+    let linked_id = id_of(&linked);
+    let (link_browser, _) = open(&app, &linked).await;
+    let cookie_secret = link_browser
+        .cookies
+        .iter()
+        .find(|(name, _)| *name == format!("verifyd_b_{linked_id}"))
+        .map(|(_, value)| value.clone())
+        .expect("the link's binding cookie");
+    let mut header_holder = Browser::new(&app);
+    header_holder.binding = Some(cookie_secret);
+    header_holder
+        .get(&format!("/verify/s/{linked_id}"))
+        .await
+        .assert_status(410);
 }
 
 #[tokio::test]
@@ -595,7 +715,21 @@ async fn a_client_secret_expires_after_24_hours() {
 }
 
 #[tokio::test]
-async fn the_modal_needs_a_publishable_key_of_the_sessions_mode_and_its_nonce() {
+async fn an_opened_modal_attempt_ends_24_hours_after_it_was_opened() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let (mut frame, opened) =
+        open_modal(&app, PK_TEST, session["client_secret"].as_str().unwrap()).await;
+    let flow_path = modal_flow(&opened);
+    frame.get(&flow_path).await.assert_status(200);
+    app.clock.advance_millis(CLIENT_SECRET_TTL_MILLIS);
+    let page = frame.get(&flow_path).await;
+    page.assert_status(410);
+    assert!(page.body.contains("data-error-code=\"session_expired\""));
+}
+
+#[tokio::test]
+async fn the_modal_needs_a_publishable_key_of_the_sessions_mode_and_its_frames_marked_request() {
     let app = spawn().await;
     let session = create(&app, SK_TEST, &[]).await;
     let secret = session["client_secret"].as_str().unwrap();
@@ -617,23 +751,60 @@ async fn the_modal_needs_a_publishable_key_of_the_sessions_mode_and_its_nonce() 
     page.assert_status(401);
     assert!(page.body.contains("test mode key"));
 
-    // Without the bootstrap nonce cookie (a cross-site form post), nothing opens.
+    // Not the frame's marked same-origin request (a cross-site form post, or another
+    // site's script): nothing opens.
     let mut stranger = Browser::new(&app);
-    let forged = stranger
-        .post(
-            "/verify/modal/open",
-            &[
-                ("nonce", "guess"),
-                ("client_secret", secret),
-                ("key", PK_TEST),
-                ("parent_origin", PARENT),
-            ],
-        )
-        .await;
-    forged.assert_status(403);
+    let fields = [("client_secret", secret), ("key", PK_TEST)];
+    for headers in [
+        vec![],
+        vec![("verifyd-modal", "1")],
+        vec![("verifyd-modal", "open"), ("sec-fetch-site", "cross-site")],
+        vec![("verifyd-modal", "open"), ("sec-fetch-site", "same-site")],
+    ] {
+        let forged = stranger
+            .post_with_headers("/verify/modal/open", &fields, &headers)
+            .await;
+        forged.assert_status(403);
+        assert!(!forged.body.contains("binding"));
+    }
     // None of these spent the secret.
     let (_, ok) = open_modal(&app, PK_TEST, secret).await;
-    ok.assert_status(303);
+    ok.assert_status(200);
+}
+
+#[tokio::test]
+async fn the_modal_frame_page_may_be_framed_only_by_the_origin_it_names() {
+    let app = spawn().await;
+    let mut browser = Browser::new(&app);
+    let frame = browser
+        .get("/verify/modal?parent=https%3A%2F%2FShop.Example.com%3A8443")
+        .await;
+    frame.assert_status(200);
+    assert!(frame
+        .header("content-security-policy")
+        .ends_with("frame-ancestors https://shop.example.com:8443"));
+    assert_eq!(frame.header("x-frame-options"), "");
+    assert!(frame.has_testid("modal-close"));
+    assert!(frame.headers.get(SET_COOKIE).is_none());
+    // Without a usable origin it cannot start, and says so to whoever shows it.
+    for query in [
+        "",
+        "?parent=",
+        "?parent=null",
+        "?parent=http%3A%2F%2Fshop.example.com%2Fpath",
+        "?parent=javascript%3Aalert(1)",
+        "?parent=http%3A%2F%2Fevil.com%3B%20script-src%20*",
+    ] {
+        let page = browser.get(&format!("/verify/modal{query}")).await;
+        page.assert_status(400);
+        assert!(page.has_testid("modal-error"), "{query}");
+        assert!(page
+            .header("content-security-policy")
+            .ends_with("frame-ancestors *"));
+        assert!(!page.body.contains("evil.com"));
+    }
+    // The open request is a post only.
+    browser.get("/verify/modal/open").await.assert_status(404);
 }
 
 #[tokio::test]
@@ -1320,14 +1491,15 @@ async fn going_back_to_a_done_step_keeps_its_image_unless_replaced() {
     assert_eq!(image.header("content-type"), "image/jpeg");
 }
 
-/// Starts an upload over a raw connection and stalls: the request head, the text fields,
-/// the start of a file part of a declared 9.9 MB body, then nothing more. Returns the
-/// status line of the answer, which must come while the body is still stalled (`None`
-/// when none came within `wait`).
+/// Starts an upload over a raw connection and stalls: the request head (with `binding`,
+/// a `Cookie` or `Verifyd-Binding` header line, if given), the text fields, the start of a
+/// file part of a declared 9.9 MB body, then nothing more. Returns the status line of the
+/// answer, which must come while the body is still stalled (`None` when none came within
+/// `wait`).
 async fn stalled_upload(
     base: &str,
     path: &str,
-    cookie: Option<&str>,
+    binding: Option<&str>,
     csrf: &str,
     wait: std::time::Duration,
 ) -> Option<String> {
@@ -1347,8 +1519,8 @@ async fn stalled_upload(
     let mut head = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {declared}\r\n"
     );
-    if let Some(cookie) = cookie {
-        head.push_str(&format!("Cookie: {cookie}\r\n"));
+    if let Some(line) = binding {
+        head.push_str(&format!("{line}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await.expect("head sent");
@@ -1386,7 +1558,7 @@ async fn an_upload_is_refused_before_its_body_is_read_without_a_bound_browser_or
     let status = stalled_upload(&app.base, unknown, None, "anything", QUICK).await;
     assert_eq!(status.as_deref(), Some("HTTP/1.1 410 Gone"));
     // The bound browser with a wrong CSRF token: refused when the file part starts.
-    let cookie = browser.cookie_header();
+    let cookie = format!("Cookie: {}", browser.cookie_header());
     let status = stalled_upload(&app.base, &path, Some(&cookie), "wrong", QUICK).await;
     assert_eq!(status.as_deref(), Some("HTTP/1.1 403 Forbidden"));
     // Nothing changed: the step still asks for the front, with the same token.
@@ -1394,6 +1566,54 @@ async fn an_upload_is_refused_before_its_body_is_read_without_a_bound_browser_or
     let page = browser.get(&format!("/verify/s/{id}")).await;
     assert!(page.has_testid("upload-front"));
     assert_eq!(page.csrf(), first.csrf());
+}
+
+#[tokio::test]
+async fn a_modal_upload_is_refused_before_its_body_is_read_without_the_frames_binding_or_csrf_token(
+) {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[PASSPORT_ONLY]).await;
+    let id = id_of(&session);
+    let (mut frame, opened) =
+        open_modal(&app, PK_TEST, session["client_secret"].as_str().unwrap()).await;
+    let consent = frame.get(&modal_flow(&opened)).await;
+    let csrf = consent.csrf();
+    let accepted = frame
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", &csrf), ("decision", "accept")],
+        )
+        .await;
+    assert!(frame.follow(&accepted).await.has_testid("upload-front"));
+    let path = format!("/verify/s/{id}/image/front");
+    let binding = frame.binding.clone().unwrap();
+    // Another frame's binding, or the right secret as a cookie: 410 before the body.
+    for line in [
+        format!("Verifyd-Binding: {}", "y".repeat(32)),
+        format!("Cookie: verifyd_b_{id}={binding}"),
+    ] {
+        let status = stalled_upload(&app.base, &path, Some(&line), &csrf, QUICK).await;
+        assert_eq!(status.as_deref(), Some("HTTP/1.1 410 Gone"), "{line}");
+    }
+    // The frame's binding with a wrong CSRF token: refused when the file part starts.
+    let line = format!("Verifyd-Binding: {binding}");
+    let status = stalled_upload(&app.base, &path, Some(&line), "wrong", QUICK).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 403 Forbidden"));
+    // The frame uploads, and only the frame sees its image back.
+    let uploaded = frame
+        .upload(&path, &[("csrf_token", &csrf)], Some(&tiny_png()))
+        .await;
+    uploaded.assert_status(303);
+    let review = frame.follow(&uploaded).await;
+    assert!(review.has_testid("submit"));
+    assert!(review
+        .body
+        .contains(&format!("src=\"/verify/s/{id}/image/front\"")));
+    let image = frame.get(&path).await;
+    image.assert_status(200);
+    assert_eq!(image.header("content-type"), "image/png");
+    let mut stranger = Browser::new(&app);
+    stranger.get(&path).await.assert_status(410);
 }
 
 #[tokio::test]
@@ -1416,7 +1636,10 @@ async fn a_stalled_upload_times_out_and_holds_its_session_and_place_only_until_t
     let (mut second, second_page) = consented(&app, &second_session).await;
     let first_path = format!("/verify/s/{}/image/front", id_of(&first_session));
     let second_path = format!("/verify/s/{}/image/front", id_of(&second_session));
-    let (cookie, csrf) = (first.cookie_header(), first_page.csrf());
+    let (cookie, csrf) = (
+        format!("Cookie: {}", first.cookie_header()),
+        first_page.csrf(),
+    );
 
     let stalled = {
         let (base, path, cookie, csrf) = (
@@ -1518,6 +1741,49 @@ async fn a_second_post_of_the_final_form_lands_where_the_first_did() {
     let refused = stranger.post(&path, &[("csrf_token", &csrf)]).await;
     refused.assert_status(410);
     assert!(refused.has_testid("expired"));
+}
+
+#[tokio::test]
+async fn a_second_post_of_the_final_form_from_the_modal_frame_lands_where_the_first_did() {
+    let app = spawn().await;
+    let session = create(&app, SK_TEST, &[]).await;
+    let id = id_of(&session);
+    let (mut frame, opened) =
+        open_modal(&app, PK_TEST, session["client_secret"].as_str().unwrap()).await;
+    let csrf = frame.get(&modal_flow(&opened)).await.csrf();
+    frame
+        .post(
+            &format!("/verify/s/{id}/consent"),
+            &[("csrf_token", &csrf), ("decision", "accept")],
+        )
+        .await
+        .assert_status(303);
+    let path = format!("/verify/s/{id}/test-outcome");
+    let landing = format!("/verify/s/{id}/end/submitted?via=modal");
+    for _ in 0..2 {
+        let posted = frame
+            .post(&path, &[("csrf_token", &csrf), ("outcome", "verified")])
+            .await;
+        posted.assert_status(303);
+        assert_eq!(posted.location(), landing);
+    }
+    let end = frame.get(&landing).await;
+    assert!(end.body.contains("data-result=\"submitted\""));
+    // Another frame, or the frame's secret as a cookie, gets the expired page.
+    let mut stranger = Browser::new(&app);
+    stranger.binding = Some("z".repeat(32));
+    let refused = stranger
+        .post(&path, &[("csrf_token", &csrf), ("outcome", "verified")])
+        .await;
+    refused.assert_status(410);
+    let mut cookie_holder = Browser::new(&app);
+    cookie_holder
+        .cookies
+        .push((format!("verifyd_b_{id}"), frame.binding.clone().unwrap()));
+    cookie_holder
+        .post(&path, &[("csrf_token", &csrf), ("outcome", "verified")])
+        .await
+        .assert_status(410);
 }
 
 /// A value no other run uses, of letters only (names accept it).
