@@ -11,6 +11,7 @@ use crate::models::{self, ModelError, ModelFile};
 use crate::mrz::ZoneBounds;
 use image::imageops::{resize, FilterType};
 use image::{GrayImage, Luma};
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -168,16 +169,17 @@ impl TextReader {
         mrz: Option<ZoneBounds>,
         deadline: Instant,
     ) -> Result<Vec<TextLine>, Deadline> {
-        let boxes = self.detect(&self.detector, page, deadline)?;
-        if self.mostly_upside_down(page, &boxes, deadline)? {
-            let turned = image::imageops::rotate180(page);
-            let mrz = mrz.map(|z| z.turned(page.width() as f32, page.height() as f32));
-            let boxes = outside(self.detect(&self.detector, &turned, deadline)?, mrz);
-            let read = self.recognise_all(&turned, &boxes, deadline)?;
-            return Ok(join_lines(read));
-        }
-        let boxes = outside(boxes, mrz);
-        Ok(join_lines(self.recognise_all(page, &boxes, deadline)?))
+        let upright = self.upright(page, mrz, deadline)?;
+        let boxes = match upright.boxes {
+            Some(boxes) => boxes,
+            None => self.detect(&self.detector, &upright.page, deadline)?,
+        };
+        let boxes = outside(boxes, upright.mrz);
+        Ok(join_lines(self.recognise_all(
+            &upright.page,
+            &boxes,
+            deadline,
+        )?))
     }
 
     /// A closer look at `page`: text detected at a larger size, so that small print the
@@ -190,17 +192,12 @@ impl TextReader {
         mrz: Option<ZoneBounds>,
         deadline: Instant,
     ) -> Result<Vec<TextLine>, Deadline> {
-        let boxes = self.detect(&self.detector, page, deadline)?;
-        let (page, mrz) = if self.mostly_upside_down(page, &boxes, deadline)? {
-            let mrz = mrz.map(|z| z.turned(page.width() as f32, page.height() as f32));
-            (
-                std::borrow::Cow::Owned(image::imageops::rotate180(page)),
-                mrz,
-            )
-        } else {
-            (std::borrow::Cow::Borrowed(page), mrz)
-        };
-        let boxes = outside(self.detect(&self.closer_detector, &page, deadline)?, mrz);
+        let upright = self.upright(page, mrz, deadline)?;
+        let page = upright.page;
+        let boxes = outside(
+            self.detect(&self.closer_detector, &page, deadline)?,
+            upright.mrz,
+        );
         let read = self.recognise_all(&page, &boxes, deadline)?;
         let alone: Vec<TextLine> = read
             .iter()
@@ -212,6 +209,30 @@ impl TextReader {
         let mut lines = join_lines(read);
         lines.extend(alone);
         Ok(lines)
+    }
+
+    /// `page` the right way up: turned by 180° when most of its lines read upside down,
+    /// with `mrz` turned along; the usual detector's boxes come along when the page was
+    /// not turned (they are still valid).
+    fn upright<'a>(
+        &self,
+        page: &'a GrayImage,
+        mrz: Option<ZoneBounds>,
+        deadline: Instant,
+    ) -> Result<Upright<'a>, Deadline> {
+        let boxes = self.detect(&self.detector, page, deadline)?;
+        if self.mostly_upside_down(page, &boxes, deadline)? {
+            return Ok(Upright {
+                page: Cow::Owned(image::imageops::rotate180(page)),
+                mrz: mrz.map(|z| z.turned(page.width() as f32, page.height() as f32)),
+                boxes: None,
+            });
+        }
+        Ok(Upright {
+            page: Cow::Borrowed(page),
+            mrz,
+            boxes: Some(boxes),
+        })
     }
 
     fn recognise_all(
@@ -401,6 +422,14 @@ impl TextReader {
         let confidence = if count == 0 { 0.0 } else { sum / count as f32 };
         Some((text, confidence))
     }
+}
+
+/// A page the right way up (see `TextReader::upright`).
+struct Upright<'a> {
+    page: Cow<'a, GrayImage>,
+    mrz: Option<ZoneBounds>,
+    /// The usual detector's boxes on `page`, when already known.
+    boxes: Option<Vec<TextBox>>,
 }
 
 /// An axis-aligned text box, in page pixels.

@@ -109,14 +109,16 @@ pub fn run(reader: &DocumentReader, id: CaseId) -> CaseRun {
     let submission = submission(&generated);
     let mut reads = Vec::new();
     let mut observed = Observed::default();
+    let photo_of = |side: Side| match side {
+        Side::Front => Some(&generated.front),
+        Side::Back => generated.back.as_ref(),
+        // The cases are document sessions: the plan never asks for a selfie.
+        Side::Selfie => None,
+    };
     for (side, wanted) in LiveEngine::reading_plan(&session, &submission) {
-        let photo = match side {
-            Side::Front => Some(&generated.front),
-            Side::Back => generated.back.as_ref(),
-            // The cases are document sessions: the plan never asks for a selfie.
-            Side::Selfie => None,
+        let Some(photo) = photo_of(side) else {
+            continue;
         };
-        let Some(photo) = photo else { continue };
         let read = observe(reader, &photo.jpeg, side, wanted);
         match side {
             Side::Front => observed.front = Some(read.reading.clone()),
@@ -130,12 +132,9 @@ pub fn run(reader: &DocumentReader, id: CaseId) -> CaseRun {
     if !decision.closer_look.is_empty() {
         // As the worker does: one round of closer looks, then the decision again.
         for (side, wanted) in std::mem::take(&mut decision.closer_look) {
-            let photo = match side {
-                Side::Front => Some(&generated.front),
-                Side::Back => generated.back.as_ref(),
-                Side::Selfie => None,
+            let Some(photo) = photo_of(side) else {
+                continue;
             };
-            let Some(photo) = photo else { continue };
             let read = observe(reader, &photo.jpeg, side, wanted);
             observed.add_closer_look(side, read.reading.clone());
             reads.push(read);
