@@ -18,11 +18,12 @@
 //! unusable (no document, blurred, no face, several faces…) — at most [`MAX_RETAKES`]
 //! times per image and attempt. Image bytes are never logged.
 
-use super::flow::{attempt_mut, begin, render_step, Problem, Visit};
 use super::images::{self, ImageError, ImageFormat, MAX_IMAGE_BYTES};
 use super::security::same_secret;
 use super::steps::{FlowPlan, Slot};
 use super::upload_gate::UploadGate;
+use super::views::{render_step, Problem};
+use super::visit::{begin_post, checked_attempt, Visit};
 use super::{respond, valid_session_id, PageError};
 use crate::app::AppState;
 use axum::body::Bytes;
@@ -227,10 +228,10 @@ pub async fn upload(
                 images::validate(&file)
             };
             let (mut tx, mut session) =
-                begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+                begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
             let plan = FlowPlan::for_session(&session);
             let livemode = session.livemode;
-            let attempt = attempt_mut(&mut session);
+            let attempt = checked_attempt(&mut session);
             if !plan.reachable(slot.step(), attempt) {
                 return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
             }
@@ -284,11 +285,11 @@ pub async fn upload(
                     .upload_feedback(file.clone(), side, document, app.clock().today_utc())
                     .await;
                 let (again, mut current) =
-                    begin(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+                    begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
                 tx = again;
                 session = current.clone();
                 if let Some(retake) = retake {
-                    let attempt = attempt_mut(&mut current);
+                    let attempt = checked_attempt(&mut current);
                     bump_retakes(&mut attempt.retakes, slot);
                     let shown = attempt.clone();
                     tx.update_session(&current).await?;
@@ -304,7 +305,7 @@ pub async fn upload(
                         StatusCode::UNPROCESSABLE_ENTITY,
                     ));
                 }
-                if !plan.reachable(slot.step(), attempt_mut(&mut session)) {
+                if !plan.reachable(slot.step(), checked_attempt(&mut session)) {
                     return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
                 }
             }
@@ -319,7 +320,7 @@ pub async fn upload(
                 verification_session: session.id.as_str().to_owned(),
             };
             tx.insert_file(&record, &file).await?;
-            let attempt = attempt_mut(&mut session);
+            let attempt = checked_attempt(&mut session);
             let submission = &mut attempt.submission;
             let others_given = [Slot::Front, Slot::Back, Slot::Selfie]
                 .into_iter()
