@@ -10,7 +10,7 @@ use super::cookies::CookieJar;
 use super::security::{return_url_target, Csp};
 use super::templates::{self, Chrome, MessagePage, ModalResult, PageLink};
 use super::visit::Visit;
-use super::{respond, valid_session_id, PageError};
+use super::{valid_session_id, PageError};
 use crate::app::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -105,74 +105,73 @@ pub async fn end_page(
     State(app): State<AppState>,
     Path((id, kind)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-) -> Response {
-    respond(
-        async {
-            let end = End::parse(&kind).ok_or(PageError::NotFound)?;
-            if !valid_session_id(&id) {
-                return Err(PageError::NotFound);
-            }
-            let session = app.store().session_any_mode(&id).await?;
-            let test_mode = session.as_ref().is_some_and(|s| !s.livemode);
-            let via_modal = query.as_deref() == Some("via=modal");
-            let return_link = (!via_modal)
-                .then(|| session.as_ref().and_then(|s| s.return_url.clone()))
-                .flatten()
-                .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
-                .map(|href| PageLink {
-                    href,
-                    text: "Return to the site".into(),
-                });
-            let (title, heading, paragraphs, result, testid): (&str, &str, Vec<String>, ModalResult, &'static str) = match end {
-                End::Submitted => (
-                    "Submitted",
-                    "Thank you, you're all done",
-                    {
-                        let mut p = vec!["Your information was submitted for verification. You can close this page.".to_owned()];
-                        if test_mode {
-                            p.push("Test mode: the outcome is applied within a few seconds.".to_owned());
-                        }
-                        p
-                    },
-                    ModalResult::submitted(),
-                    "submitted",
-                ),
-                End::Declined => (
-                    "Verification declined",
-                    "You declined the verification",
-                    vec![
-                        "Nothing was collected. The site that asked for this verification will be told that you declined.".to_owned(),
-                        "If you change your mind, ask the site for a new link.".to_owned(),
-                    ],
-                    ModalResult::error("consent_declined", "The user declined to give consent for the verification."),
-                    "declined",
-                ),
-                End::DeviceUnsupported => (
-                    "A camera is needed",
-                    "A camera is needed for this verification",
-                    vec![
-                        "This verification needs photos taken with your device's camera, and none could be used in this browser.".to_owned(),
-                        "Ask the site for a new link and open it on a phone or another device with a camera.".to_owned(),
-                    ],
-                    ModalResult::error("device_unsupported", "The user's device has no camera or camera access was denied."),
-                    "device-unsupported",
-                ),
-            };
-            let mut chrome = Chrome::new(title, "end", test_mode);
-            if via_modal {
-                // The modal's frame hands this result to its parent and closes.
-                chrome.channel = "modal";
-                chrome.result = Some(result);
-            }
-            let page = MessagePage {
-                chrome,
-                heading: heading.to_owned(),
-                paragraphs,
-                link: if end == End::Submitted { None } else { return_link },
-                testid,
-            };
-            Ok(templates::page(StatusCode::OK, &page, &Csp::deny_framing()))
-        }
-        .await,
-    )
+) -> Result<Response, PageError> {
+    let end = End::parse(&kind).ok_or(PageError::NotFound)?;
+    if !valid_session_id(&id) {
+        return Err(PageError::NotFound);
+    }
+    let session = app.store().session_any_mode(&id).await?;
+    let test_mode = session.as_ref().is_some_and(|s| !s.livemode);
+    let via_modal = query.as_deref() == Some("via=modal");
+    let return_link = (!via_modal)
+        .then(|| session.as_ref().and_then(|s| s.return_url.clone()))
+        .flatten()
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+        .map(|href| PageLink {
+            href,
+            text: "Return to the site".into(),
+        });
+    let (title, heading, paragraphs, result, testid): (&str, &str, Vec<String>, ModalResult, &'static str) = match end {
+        End::Submitted => (
+            "Submitted",
+            "Thank you, you're all done",
+            {
+                let mut p = vec!["Your information was submitted for verification. You can close this page.".to_owned()];
+                if test_mode {
+                    p.push("Test mode: the outcome is applied within a few seconds.".to_owned());
+                }
+                p
+            },
+            ModalResult::submitted(),
+            "submitted",
+        ),
+        End::Declined => (
+            "Verification declined",
+            "You declined the verification",
+            vec![
+                "Nothing was collected. The site that asked for this verification will be told that you declined.".to_owned(),
+                "If you change your mind, ask the site for a new link.".to_owned(),
+            ],
+            ModalResult::error("consent_declined", "The user declined to give consent for the verification."),
+            "declined",
+        ),
+        End::DeviceUnsupported => (
+            "A camera is needed",
+            "A camera is needed for this verification",
+            vec![
+                "This verification needs photos taken with your device's camera, and none could be used in this browser.".to_owned(),
+                "Ask the site for a new link and open it on a phone or another device with a camera.".to_owned(),
+            ],
+            ModalResult::error("device_unsupported", "The user's device has no camera or camera access was denied."),
+            "device-unsupported",
+        ),
+    };
+    let mut chrome = Chrome::new(title, "end", test_mode);
+    if via_modal {
+        // The modal's frame hands this result to its parent and closes.
+        chrome.channel = "modal";
+        chrome.result = Some(result);
+    }
+    let page = MessagePage {
+        chrome,
+        heading: heading.to_owned(),
+        paragraphs,
+        link: if end == End::Submitted {
+            None
+        } else {
+            return_link
+        },
+        testid,
+    };
+    Ok(templates::page(StatusCode::OK, &page, &Csp::deny_framing()))
 }

@@ -173,8 +173,3 @@ impl IntoResponse for PageError {
         }
     }
 }
-
-/// Renders a handler's result, errors included.
-pub(crate) fn respond(result: Result<Response, PageError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
-}

@@ -11,18 +11,16 @@
 //! the durable processing job in the same transaction.
 
 use super::end::{already_submitted, finish, End};
-use super::input::{clean_id_number, clean_name, form_fields, parse_dob, requested_step, FlowForm};
+use super::input::{clean_id_number, clean_name, parse_dob, requested_step, FlowForm, PageForm};
 use super::steps::{FlowPlan, Slot, Step};
 use super::templates::{DetailsErrors, DetailsValues};
 use super::views::{allowed_failures, render_step, Problem};
 use super::visit::{begin_post, checked_attempt, Visit};
-use super::{respond, valid_session_id, PageError};
+use super::{valid_session_id, PageError};
 use crate::app::AppState;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use verifyd_core::session::{DocumentType, LastErrorCode};
 use verifyd_core::submission::TestOutcome;
 
@@ -35,11 +33,11 @@ fn to_flow(id: &str) -> Response {
 }
 
 /// GET on a form's address (a bookmark, a reload after the redirect): back to the flow.
-pub async fn back_to_flow(Path(id): Path<String>) -> Response {
+pub async fn back_to_flow(Path(id): Path<String>) -> Result<Response, PageError> {
     if !valid_session_id(&id) {
-        return PageError::NotFound.into_response();
+        return Err(PageError::NotFound);
     }
-    to_flow(&id)
+    Ok(to_flow(&id))
 }
 
 /// `GET /verify/s/{session}`: the current step (or `?step=` if already reachable).
@@ -48,25 +46,20 @@ pub async fn show(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
-    respond(
-        async {
-            let visit = Visit::load(&app, &id, &headers).await?;
-            let (session, attempt) = visit.attempt(app.clock().now_millis())?;
-            let plan = FlowPlan::for_session(&session);
-            let step = requested_step(query.as_deref())
-                .filter(|s| plan.reachable(*s, &attempt))
-                .unwrap_or_else(|| plan.current(&attempt));
-            Ok(render_step(
-                &session,
-                &attempt,
-                step,
-                Problem::None,
-                StatusCode::OK,
-            ))
-        }
-        .await,
-    )
+) -> Result<Response, PageError> {
+    let visit = Visit::load(&app, &id, &headers).await?;
+    let (session, attempt) = visit.attempt(app.clock().now_millis())?;
+    let plan = FlowPlan::for_session(&session);
+    let step = requested_step(query.as_deref())
+        .filter(|s| plan.reachable(*s, &attempt))
+        .unwrap_or_else(|| plan.current(&attempt));
+    Ok(render_step(
+        &session,
+        &attempt,
+        step,
+        Problem::None,
+        StatusCode::OK,
+    ))
 }
 
 /// `POST …/consent`: `decision=accept` or `decision=decline`.
@@ -74,40 +67,33 @@ pub async fn consent(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    form: Result<Form<FlowForm>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let form = form_fields(form)?;
-            let (mut tx, mut session) =
-                begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
-            match form.decision.as_deref() {
-                Some("accept") => {
-                    let plan = FlowPlan::for_session(&session);
-                    let attempt = checked_attempt(&mut session);
-                    attempt.consent = true;
-                    if plan.document && attempt.submission.document_type.is_none() {
-                        attempt.submission.document_type = plan.document_type(&attempt.submission);
-                    }
-                    tx.update_session(&session).await?;
-                    tx.commit().await?;
-                    Ok(to_flow(&id))
-                }
-                Some("decline") => {
-                    let channel = checked_attempt(&mut session).channel;
-                    session.decline_consent().map_err(|error| {
-                        tracing::error!(%error, "hosted page: decline refused");
-                        PageError::Internal
-                    })?;
-                    tx.update_session(&session).await?;
-                    tx.commit().await?;
-                    Ok(finish(&app, &session, channel, End::Declined))
-                }
-                _ => Err(PageError::BadRequest),
+    PageForm(form): PageForm<FlowForm>,
+) -> Result<Response, PageError> {
+    let (mut tx, mut session) = begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+    match form.decision.as_deref() {
+        Some("accept") => {
+            let plan = FlowPlan::for_session(&session);
+            let attempt = checked_attempt(&mut session);
+            attempt.consent = true;
+            if plan.document && attempt.submission.document_type.is_none() {
+                attempt.submission.document_type = plan.document_type(&attempt.submission);
             }
+            tx.update_session(&session).await?;
+            tx.commit().await?;
+            Ok(to_flow(&id))
         }
-        .await,
-    )
+        Some("decline") => {
+            let channel = checked_attempt(&mut session).channel;
+            session.decline_consent().map_err(|error| {
+                tracing::error!(%error, "hosted page: decline refused");
+                PageError::Internal
+            })?;
+            tx.update_session(&session).await?;
+            tx.commit().await?;
+            Ok(finish(&app, &session, channel, End::Declined))
+        }
+        _ => Err(PageError::BadRequest),
+    }
 }
 
 /// `POST …/document-type`.
@@ -115,47 +101,40 @@ pub async fn document_type(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    form: Result<Form<FlowForm>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let form = form_fields(form)?;
-            let (mut tx, mut session) =
-                begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
-            let plan = FlowPlan::for_session(&session);
-            let attempt = checked_attempt(&mut session);
-            if !plan.document || !plan.reachable(Step::DocumentType, attempt) {
-                return Ok(to_flow(&id));
-            }
-            let chosen = form
-                .document_type
-                .as_deref()
-                .and_then(DocumentType::parse)
-                .filter(|t| plan.permitted.contains(t));
-            let Some(chosen) = chosen else {
-                let attempt = attempt.clone();
-                drop(tx);
-                return Ok(render_step(
-                    &session,
-                    &attempt,
-                    Step::DocumentType,
-                    Problem::Message("Choose the document you will use.".into()),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ));
-            };
-            let submission = &mut attempt.submission;
-            if submission.document_type != Some(chosen) {
-                // Images of another document type no longer apply.
-                submission.document_front = None;
-                submission.document_back = None;
-            }
-            submission.document_type = Some(chosen);
-            tx.update_session(&session).await?;
-            tx.commit().await?;
-            Ok(to_flow(&id))
-        }
-        .await,
-    )
+    PageForm(form): PageForm<FlowForm>,
+) -> Result<Response, PageError> {
+    let (mut tx, mut session) = begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+    let plan = FlowPlan::for_session(&session);
+    let attempt = checked_attempt(&mut session);
+    if !plan.document || !plan.reachable(Step::DocumentType, attempt) {
+        return Ok(to_flow(&id));
+    }
+    let chosen = form
+        .document_type
+        .as_deref()
+        .and_then(DocumentType::parse)
+        .filter(|t| plan.permitted.contains(t));
+    let Some(chosen) = chosen else {
+        let attempt = attempt.clone();
+        drop(tx);
+        return Ok(render_step(
+            &session,
+            &attempt,
+            Step::DocumentType,
+            Problem::Message("Choose the document you will use.".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    };
+    let submission = &mut attempt.submission;
+    if submission.document_type != Some(chosen) {
+        // Images of another document type no longer apply.
+        submission.document_front = None;
+        submission.document_back = None;
+    }
+    submission.document_type = Some(chosen);
+    tx.update_session(&session).await?;
+    tx.commit().await?;
+    Ok(to_flow(&id))
 }
 
 /// `POST …/id-number` (document sessions with `require_id_number`).
@@ -163,43 +142,36 @@ pub async fn id_number(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    form: Result<Form<FlowForm>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let form = form_fields(form)?;
-            let (mut tx, mut session) =
-                begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
-            let plan = FlowPlan::for_session(&session);
-            let attempt = checked_attempt(&mut session);
-            if !plan.id_number || !plan.document || !plan.reachable(Step::IdNumber, attempt) {
-                return Ok(to_flow(&id));
-            }
-            match clean_id_number(form.id_number.as_deref()) {
-                Ok(value) => {
-                    attempt.submission.id_number = Some(value);
-                    tx.update_session(&session).await?;
-                    tx.commit().await?;
-                    Ok(to_flow(&id))
-                }
-                Err(message) => {
-                    let attempt = attempt.clone();
-                    drop(tx);
-                    Ok(render_step(
-                        &session,
-                        &attempt,
-                        Step::IdNumber,
-                        Problem::IdNumber {
-                            value: form.id_number.unwrap_or_default(),
-                            message: message.to_owned(),
-                        },
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    ))
-                }
-            }
+    PageForm(form): PageForm<FlowForm>,
+) -> Result<Response, PageError> {
+    let (mut tx, mut session) = begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+    let plan = FlowPlan::for_session(&session);
+    let attempt = checked_attempt(&mut session);
+    if !plan.id_number || !plan.document || !plan.reachable(Step::IdNumber, attempt) {
+        return Ok(to_flow(&id));
+    }
+    match clean_id_number(form.id_number.as_deref()) {
+        Ok(value) => {
+            attempt.submission.id_number = Some(value);
+            tx.update_session(&session).await?;
+            tx.commit().await?;
+            Ok(to_flow(&id))
         }
-        .await,
-    )
+        Err(message) => {
+            let attempt = attempt.clone();
+            drop(tx);
+            Ok(render_step(
+                &session,
+                &attempt,
+                Step::IdNumber,
+                Problem::IdNumber {
+                    value: form.id_number.unwrap_or_default(),
+                    message: message.to_owned(),
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+    }
 }
 
 /// `POST …/details` (`type=id_number`): first and last name, date of birth, ID number.
@@ -207,64 +179,57 @@ pub async fn details(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    form: Result<Form<FlowForm>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let form = form_fields(form)?;
-            let (mut tx, mut session) =
-                begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
-            let now = app.clock().now_millis();
-            let plan = FlowPlan::for_session(&session);
-            let attempt = checked_attempt(&mut session);
-            if plan.document || !plan.reachable(Step::Details, attempt) {
-                return Ok(to_flow(&id));
-            }
-            let text = |v: &Option<String>| v.clone().unwrap_or_default();
-            let values = DetailsValues {
-                first_name: text(&form.first_name),
-                last_name: text(&form.last_name),
-                dob_day: text(&form.dob_day),
-                dob_month: text(&form.dob_month),
-                dob_year: text(&form.dob_year),
-                id_number: text(&form.id_number),
-            };
-            let first = clean_name(form.first_name.as_deref(), "Enter your first name.");
-            let last = clean_name(form.last_name.as_deref(), "Enter your last name.");
-            let dob = parse_dob(&values.dob_day, &values.dob_month, &values.dob_year, now);
-            let number = clean_id_number(form.id_number.as_deref());
-            match (first, last, dob, number) {
-                (Ok(first), Ok(last), Ok(dob), Ok(number)) => {
-                    let s = &mut attempt.submission;
-                    s.first_name = Some(first);
-                    s.last_name = Some(last);
-                    s.dob = Some(dob);
-                    s.id_number = Some(number);
-                    tx.update_session(&session).await?;
-                    tx.commit().await?;
-                    Ok(to_flow(&id))
-                }
-                (first, last, dob, number) => {
-                    let errors = DetailsErrors {
-                        first_name: first.err().map(str::to_owned),
-                        last_name: last.err().map(str::to_owned),
-                        dob: dob.err().map(str::to_owned),
-                        id_number: number.err().map(str::to_owned),
-                    };
-                    let attempt = attempt.clone();
-                    drop(tx);
-                    Ok(render_step(
-                        &session,
-                        &attempt,
-                        Step::Details,
-                        Problem::Details(values, errors),
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    ))
-                }
-            }
+    PageForm(form): PageForm<FlowForm>,
+) -> Result<Response, PageError> {
+    let (mut tx, mut session) = begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+    let now = app.clock().now_millis();
+    let plan = FlowPlan::for_session(&session);
+    let attempt = checked_attempt(&mut session);
+    if plan.document || !plan.reachable(Step::Details, attempt) {
+        return Ok(to_flow(&id));
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let values = DetailsValues {
+        first_name: text(&form.first_name),
+        last_name: text(&form.last_name),
+        dob_day: text(&form.dob_day),
+        dob_month: text(&form.dob_month),
+        dob_year: text(&form.dob_year),
+        id_number: text(&form.id_number),
+    };
+    let first = clean_name(form.first_name.as_deref(), "Enter your first name.");
+    let last = clean_name(form.last_name.as_deref(), "Enter your last name.");
+    let dob = parse_dob(&values.dob_day, &values.dob_month, &values.dob_year, now);
+    let number = clean_id_number(form.id_number.as_deref());
+    match (first, last, dob, number) {
+        (Ok(first), Ok(last), Ok(dob), Ok(number)) => {
+            let s = &mut attempt.submission;
+            s.first_name = Some(first);
+            s.last_name = Some(last);
+            s.dob = Some(dob);
+            s.id_number = Some(number);
+            tx.update_session(&session).await?;
+            tx.commit().await?;
+            Ok(to_flow(&id))
         }
-        .await,
-    )
+        (first, last, dob, number) => {
+            let errors = DetailsErrors {
+                first_name: first.err().map(str::to_owned),
+                last_name: last.err().map(str::to_owned),
+                dob: dob.err().map(str::to_owned),
+                id_number: number.err().map(str::to_owned),
+            };
+            let attempt = attempt.clone();
+            drop(tx);
+            Ok(render_step(
+                &session,
+                &attempt,
+                Step::Details,
+                Problem::Details(values, errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+    }
 }
 
 /// `POST …/test-outcome` (test mode, after consent): submits at once with the chosen outcome.
@@ -272,46 +237,39 @@ pub async fn test_outcome(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    form: Result<Form<FlowForm>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let form = form_fields(form)?;
-            let (mut tx, mut session) =
-                match begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await {
-                    Ok(opened) => opened,
-                    Err(error @ PageError::Expired(_)) => {
-                        return already_submitted(&app, &id, &headers).await?.ok_or(error)
-                    }
-                    Err(error) => return Err(error),
-                };
-            if session.livemode {
-                return Err(PageError::BadRequest);
+    PageForm(form): PageForm<FlowForm>,
+) -> Result<Response, PageError> {
+    let (mut tx, mut session) =
+        match begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await {
+            Err(error @ PageError::Expired(_)) => {
+                return already_submitted(&app, &id, &headers).await?.ok_or(error)
             }
-            let plan = FlowPlan::for_session(&session);
-            let allowed = allowed_failures(&session, &plan);
-            let attempt = checked_attempt(&mut session);
-            if !attempt.consent {
-                return Ok(to_flow(&id));
-            }
-            let outcome = form
-                .outcome
-                .as_deref()
-                .and_then(TestOutcome::parse)
-                .filter(|o| match o {
-                    TestOutcome::Fail(code) => allowed.contains(code),
-                    _ => true,
-                })
-                .ok_or(PageError::BadRequest)?;
-            let channel = attempt.channel;
-            let mut submission = attempt.submission.clone();
-            submission.test_outcome = Some(outcome);
-            crate::processing::submit(&app, &mut tx, &mut session, submission).await?;
-            tx.commit().await?;
-            Ok(finish(&app, &session, channel, End::Submitted))
-        }
-        .await,
-    )
+            opened => opened?,
+        };
+    if session.livemode {
+        return Err(PageError::BadRequest);
+    }
+    let plan = FlowPlan::for_session(&session);
+    let allowed = allowed_failures(&session, &plan);
+    let attempt = checked_attempt(&mut session);
+    if !attempt.consent {
+        return Ok(to_flow(&id));
+    }
+    let outcome = form
+        .outcome
+        .as_deref()
+        .and_then(TestOutcome::parse)
+        .filter(|o| match o {
+            TestOutcome::Fail(code) => allowed.contains(code),
+            _ => true,
+        })
+        .ok_or(PageError::BadRequest)?;
+    let channel = attempt.channel;
+    let mut submission = attempt.submission.clone();
+    submission.test_outcome = Some(outcome);
+    crate::processing::submit(&app, &mut tx, &mut session, submission).await?;
+    tx.commit().await?;
+    Ok(finish(&app, &session, channel, End::Submitted))
 }
 
 /// `POST …/submit`: the real path's last step.
@@ -319,44 +277,37 @@ pub async fn submit(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    form: Result<Form<FlowForm>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let form = form_fields(form)?;
-            let (mut tx, mut session) =
-                match begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await {
-                    Ok(opened) => opened,
-                    Err(error @ PageError::Expired(_)) => {
-                        return already_submitted(&app, &id, &headers).await?.ok_or(error)
-                    }
-                    Err(error) => return Err(error),
-                };
-            let plan = FlowPlan::for_session(&session);
-            let attempt = checked_attempt(&mut session).clone();
-            let missing = plan
-                .steps(&attempt.submission)
-                .into_iter()
-                .find(|&s| s != Step::Review && !plan.is_done(s, &attempt));
-            let not_live = plan.live_capture && !attempt.submission.live_capture;
-            if let Some(step) = missing.or(not_live.then_some(Step::Front)) {
-                drop(tx);
-                return Ok(render_step(
-                    &session,
-                    &attempt,
-                    step,
-                    Problem::Message("Complete this step before you submit.".into()),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ));
+    PageForm(form): PageForm<FlowForm>,
+) -> Result<Response, PageError> {
+    let (mut tx, mut session) =
+        match begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await {
+            Err(error @ PageError::Expired(_)) => {
+                return already_submitted(&app, &id, &headers).await?.ok_or(error)
             }
-            let mut submission = attempt.submission.clone();
-            submission.test_outcome = None;
-            crate::processing::submit(&app, &mut tx, &mut session, submission).await?;
-            tx.commit().await?;
-            Ok(finish(&app, &session, attempt.channel, End::Submitted))
-        }
-        .await,
-    )
+            opened => opened?,
+        };
+    let plan = FlowPlan::for_session(&session);
+    let attempt = checked_attempt(&mut session).clone();
+    let missing = plan
+        .steps(&attempt.submission)
+        .into_iter()
+        .find(|&s| s != Step::Review && !plan.is_done(s, &attempt));
+    let not_live = plan.live_capture && !attempt.submission.live_capture;
+    if let Some(step) = missing.or(not_live.then_some(Step::Front)) {
+        drop(tx);
+        return Ok(render_step(
+            &session,
+            &attempt,
+            step,
+            Problem::Message("Complete this step before you submit.".into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    let mut submission = attempt.submission.clone();
+    submission.test_outcome = None;
+    crate::processing::submit(&app, &mut tx, &mut session, submission).await?;
+    tx.commit().await?;
+    Ok(finish(&app, &session, attempt.channel, End::Submitted))
 }
 
 /// `POST …/camera-unavailable`: the end user has no usable camera. The attempt ends and
@@ -366,33 +317,26 @@ pub async fn camera_unavailable(
     State(app): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    form: Result<Form<FlowForm>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            let form = form_fields(form)?;
-            let (mut tx, mut session) =
-                begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
-            if !FlowPlan::for_session(&session).live_capture {
-                // Only live-capture sessions need a camera: nothing to end.
-                return Ok(to_flow(&id));
-            }
-            let channel = checked_attempt(&mut session).channel;
-            session
-                .end_attempt(LastErrorCode::DeviceNotSupported)
-                .map_err(|error| {
-                    tracing::error!(%error, "hosted page: ending the attempt refused");
-                    PageError::Internal
-                })?;
-            tx.update_session(&session).await?;
-            // The attempt is over: its uploads will never be submitted.
-            tx.erase_unsubmitted_files_of_session(session.livemode, &id)
-                .await?;
-            tx.commit().await?;
-            Ok(finish(&app, &session, channel, End::DeviceUnsupported))
-        }
-        .await,
-    )
+    PageForm(form): PageForm<FlowForm>,
+) -> Result<Response, PageError> {
+    let (mut tx, mut session) = begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+    if !FlowPlan::for_session(&session).live_capture {
+        // Only live-capture sessions need a camera: nothing to end.
+        return Ok(to_flow(&id));
+    }
+    let channel = checked_attempt(&mut session).channel;
+    session
+        .end_attempt(LastErrorCode::DeviceNotSupported)
+        .map_err(|error| {
+            tracing::error!(%error, "hosted page: ending the attempt refused");
+            PageError::Internal
+        })?;
+    tx.update_session(&session).await?;
+    // The attempt is over: its uploads will never be submitted.
+    tx.erase_unsubmitted_files_of_session(session.livemode, &id)
+        .await?;
+    tx.commit().await?;
+    Ok(finish(&app, &session, channel, End::DeviceUnsupported))
 }
 
 /// `GET /verify/s/{session}/image/{slot}`: an image of the open attempt, to the browser
@@ -401,40 +345,35 @@ pub async fn image(
     State(app): State<AppState>,
     Path((id, slot)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    respond(
-        async {
-            let slot = Slot::parse(&slot).ok_or(PageError::NotFound)?;
-            let visit = Visit::load(&app, &id, &headers).await?;
-            let (session, attempt) = visit.attempt(app.clock().now_millis())?;
-            let file_id = slot.file(&attempt.submission).ok_or(PageError::NotFound)?;
-            let (record, contents) = app
-                .store()
-                .file(session.livemode, file_id)
-                .await?
-                .ok_or(PageError::NotFound)?;
-            let contents = contents.ok_or(PageError::NotFound)?;
-            if record.verification_session != session.id.as_str() {
-                return Err(PageError::NotFound);
-            }
-            let format = super::images::ImageFormat::from_file_type(&record.file_type)
-                .ok_or(PageError::NotFound)?;
-            let mut response = contents.into_response();
-            let h = response.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(format.content_type()),
-            );
-            h.insert(
-                "cross-origin-resource-policy",
-                HeaderValue::from_static("same-origin"),
-            );
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; sandbox"),
-            );
-            Ok(response)
-        }
-        .await,
-    )
+) -> Result<Response, PageError> {
+    let slot = Slot::parse(&slot).ok_or(PageError::NotFound)?;
+    let visit = Visit::load(&app, &id, &headers).await?;
+    let (session, attempt) = visit.attempt(app.clock().now_millis())?;
+    let file_id = slot.file(&attempt.submission).ok_or(PageError::NotFound)?;
+    let (record, contents) = app
+        .store()
+        .file(session.livemode, file_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let contents = contents.ok_or(PageError::NotFound)?;
+    if record.verification_session != session.id.as_str() {
+        return Err(PageError::NotFound);
+    }
+    let format =
+        super::images::ImageFormat::from_file_type(&record.file_type).ok_or(PageError::NotFound)?;
+    let mut response = contents.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    Ok(response)
 }

@@ -1,11 +1,13 @@
-//! What the flow's forms carry, read and checked at the edge: the form body, `?step=`, and
-//! the typed fields — ID numbers, names, dates of birth. Pure: no I/O.
+//! What the flow's forms carry, read and checked at the edge: the form extractor (a body
+//! that cannot be read is a [`PageError`]), `?step=`, and the typed fields — ID numbers,
+//! names, dates of birth. Pure apart from the extractor: no I/O.
 
 use super::steps::Step;
 use super::PageError;
-use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::Form;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use verifyd_core::session::Date;
 
@@ -16,6 +18,24 @@ pub(crate) fn requested_step(query: Option<&str>) -> Option<Step> {
         .filter_map(|pair| pair.split_once('='))
         .find(|(k, _)| *k == "step")
         .and_then(|(_, v)| Step::parse(v))
+}
+
+/// A form body (`application/x-www-form-urlencoded`). One that is too large or cannot be
+/// read is refused with the page error (413 or 400), before the handler runs.
+pub struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, PageError> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(form)) => Ok(PageForm(form)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(PageError::TooLarge)
+            }
+            Err(_) => Err(PageError::BadRequest),
+        }
+    }
 }
 
 /// Forms posted by the flow's text steps. Every field is optional so that a missing one
@@ -32,18 +52,6 @@ pub struct FlowForm {
     pub dob_month: Option<String>,
     pub dob_year: Option<String>,
     pub outcome: Option<String>,
-}
-
-pub(crate) fn form_fields(
-    form: Result<Form<FlowForm>, FormRejection>,
-) -> Result<FlowForm, PageError> {
-    match form {
-        Ok(Form(form)) => Ok(form),
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Err(PageError::TooLarge)
-        }
-        Err(_) => Err(PageError::BadRequest),
-    }
 }
 
 /// Checks an ID number as typed: 1–40 letters, digits, spaces, dashes, dots or slashes.

@@ -39,7 +39,6 @@ pub mod upload_gate;
 mod views;
 mod visit;
 
-pub(crate) use error::respond;
 pub use error::{ExpiredContext, PageError, EXPIRED_HEADING};
 
 use crate::app::AppState;

@@ -14,16 +14,15 @@
 
 use super::binding::{is_modal_open_request, new_binding};
 use super::cookies::{self, CookieJar};
+use super::input::PageForm;
 use super::security::{parse_origin, Csp, Framing};
 use super::templates::{self, Chrome, MessagePage, ModalFramePage, ModalResult};
-use super::{respond, ExpiredContext, PageError};
+use super::{ExpiredContext, PageError};
 use crate::app::AppState;
 use crate::auth::authenticate_publishable;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use verifyd_core::random_base62;
 use verifyd_store::hash_key;
@@ -33,59 +32,51 @@ pub async fn open_link(
     State(app): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    respond(
-        async {
-            if token.is_empty()
-                || token.len() > 128
-                || !token.chars().all(|c| c.is_ascii_alphanumeric())
-            {
-                return Err(PageError::expired());
-            }
-            let peek = app
-                .store()
-                .session_by_url_token(&token)
-                .await?
-                .ok_or_else(PageError::expired)?;
-            let id = peek.id.as_str().to_owned();
-            let (secret, hash) = new_binding();
-            let csrf = random_base62(32);
-            let now = app.clock().now_millis();
-            let mut tx = app.store().begin().await?;
-            let mut session = tx
-                .session(peek.livemode, &id)
-                .await?
-                .ok_or_else(PageError::expired)?;
-            if session
-                .open_with_url_token(&token, hash, csrf, now)
-                .is_err()
-            {
-                drop(tx);
-                // Spent already. If this very browser holds the attempt, say so and let it
-                // continue; the link itself never opens a second time.
-                let own_attempt = cookies::read(&headers, &cookies::binding_name(&id))
-                    .map(|c| hash_key(&c))
-                    .is_some_and(|h| session.attempt_for(&h, now).is_ok());
-                return Err(PageError::Expired(ExpiredContext {
-                    test_mode: Some(!session.livemode),
-                    continue_url: own_attempt.then(|| format!("/verify/s/{id}")),
-                    in_modal: false,
-                }));
-            }
-            tx.update_session(&session).await?;
-            // A new attempt: uploads of earlier attempts that no submission used are gone.
-            tx.erase_unsubmitted_files_of_session(session.livemode, &id)
-                .await?;
-            tx.commit().await?;
-            let jar = CookieJar::for_public_url(app.public_url());
-            let mut response = Redirect::to(&format!("/verify/s/{id}")).into_response();
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, jar.binding(&id, &secret));
-            Ok(response)
-        }
-        .await,
-    )
+) -> Result<Response, PageError> {
+    if token.is_empty() || token.len() > 128 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(PageError::expired());
+    }
+    let peek = app
+        .store()
+        .session_by_url_token(&token)
+        .await?
+        .ok_or_else(PageError::expired)?;
+    let id = peek.id.as_str().to_owned();
+    let (secret, hash) = new_binding();
+    let csrf = random_base62(32);
+    let now = app.clock().now_millis();
+    let mut tx = app.store().begin().await?;
+    let mut session = tx
+        .session(peek.livemode, &id)
+        .await?
+        .ok_or_else(PageError::expired)?;
+    if session
+        .open_with_url_token(&token, hash, csrf, now)
+        .is_err()
+    {
+        drop(tx);
+        // Spent already. If this very browser holds the attempt, say so and let it
+        // continue; the link itself never opens a second time.
+        let own_attempt = cookies::read(&headers, &cookies::binding_name(&id))
+            .map(|c| hash_key(&c))
+            .is_some_and(|h| session.attempt_for(&h, now).is_ok());
+        return Err(PageError::Expired(ExpiredContext {
+            test_mode: Some(!session.livemode),
+            continue_url: own_attempt.then(|| format!("/verify/s/{id}")),
+            in_modal: false,
+        }));
+    }
+    tx.update_session(&session).await?;
+    // A new attempt: uploads of earlier attempts that no submission used are gone.
+    tx.erase_unsubmitted_files_of_session(session.livemode, &id)
+        .await?;
+    tx.commit().await?;
+    let jar = CookieJar::for_public_url(app.public_url());
+    let mut response = Redirect::to(&format!("/verify/s/{id}")).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, jar.binding(&id, &secret));
+    Ok(response)
 }
 
 /// `HEAD /verify/start/{token}`: link checkers probe links with HEAD; answering without
@@ -198,98 +189,93 @@ struct OpenedModal {
 pub async fn open_modal(
     State(app): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<OpenModalForm>, FormRejection>,
-) -> Response {
-    respond(
-        async {
-            // Only verifyd's own frame can send this request (a marked, same-origin fetch):
-            // no other site can spend a client secret in this browser.
-            if !is_modal_open_request(&headers) {
-                return Err(PageError::Csrf { test_mode: false });
-            }
-            let Ok(Form(form)) = form else {
-                return Err(PageError::BadRequest);
-            };
-            let fail = |status, test_mode, code, heading: &str, message: &str| {
-                Ok(modal_failure(
-                    status,
-                    test_mode,
-                    code,
-                    heading,
-                    message.to_owned(),
-                ))
-            };
-            let key = form.key.as_deref().unwrap_or("");
-            let caller = match authenticate_publishable(&app, key).await {
-                Ok(caller) => caller,
-                Err(error) if error.status == StatusCode::UNAUTHORIZED => {
-                    return fail(
-                        StatusCode::UNAUTHORIZED,
-                        false,
-                        "invalid_publishable_key",
-                        "This verification window could not start",
-                        &error.message,
-                    );
-                }
-                Err(_) => return Err(PageError::Internal),
-            };
-            let secret = form.client_secret.unwrap_or_default();
-            let expired = |test_mode| {
-                fail(
-                    StatusCode::GONE,
-                    test_mode,
-                    "session_expired",
-                    super::EXPIRED_HEADING,
-                    "This verification session has expired or was already used. Retrieve the VerificationSession on your server for a new client_secret.",
-                )
-            };
-            if secret.is_empty() || secret.len() > 256 {
-                return expired(!caller.livemode);
-            }
-            let Some(peek) = app.store().session_by_client_secret(&secret).await? else {
-                return expired(!caller.livemode);
-            };
-            if peek.livemode != caller.livemode {
-                let (key_mode, session_mode) = if caller.livemode {
-                    ("live", "test")
-                } else {
-                    ("test", "live")
-                };
-                return fail(
-                    StatusCode::UNAUTHORIZED,
-                    !peek.livemode,
-                    "invalid_publishable_key",
-                    "This verification window could not start",
-                    &format!("The publishable key is a {key_mode} mode key, but the VerificationSession was created in {session_mode} mode."),
-                );
-            }
-            let id = peek.id.as_str().to_owned();
-            let (binding_secret, hash) = new_binding();
-            let csrf = random_base62(32);
-            let now = app.clock().now_millis();
-            let mut tx = app.store().begin().await?;
-            let Some(mut session) = tx.session(peek.livemode, &id).await? else {
-                return expired(!peek.livemode);
-            };
-            if session
-                .open_with_client_secret(&secret, hash, csrf, now)
-                .is_err()
-            {
-                drop(tx);
-                return expired(!session.livemode);
-            }
-            tx.update_session(&session).await?;
-            tx.erase_unsubmitted_files_of_session(session.livemode, &id)
-                .await?;
-            tx.commit().await?;
-            let opened = OpenedModal {
-                binding: binding_secret,
-                flow: format!("/verify/s/{id}"),
-            };
-            Ok(axum::Json(opened).into_response())
+    form: Result<PageForm<OpenModalForm>, PageError>,
+) -> Result<Response, PageError> {
+    // Only verifyd's own frame can send this request (a marked, same-origin fetch):
+    // no other site can spend a client secret in this browser.
+    if !is_modal_open_request(&headers) {
+        return Err(PageError::Csrf { test_mode: false });
+    }
+    let Ok(PageForm(form)) = form else {
+        return Err(PageError::BadRequest);
+    };
+    let fail = |status, test_mode, code, heading: &str, message: &str| {
+        Ok(modal_failure(
+            status,
+            test_mode,
+            code,
+            heading,
+            message.to_owned(),
+        ))
+    };
+    let key = form.key.as_deref().unwrap_or("");
+    let caller = match authenticate_publishable(&app, key).await {
+        Ok(caller) => caller,
+        Err(error) if error.status == StatusCode::UNAUTHORIZED => {
+            return fail(
+                StatusCode::UNAUTHORIZED,
+                false,
+                "invalid_publishable_key",
+                "This verification window could not start",
+                &error.message,
+            );
         }
-        .await,
-    )
+        Err(_) => return Err(PageError::Internal),
+    };
+    let secret = form.client_secret.unwrap_or_default();
+    let expired = |test_mode| {
+        fail(
+            StatusCode::GONE,
+            test_mode,
+            "session_expired",
+            super::EXPIRED_HEADING,
+            "This verification session has expired or was already used. Retrieve the VerificationSession on your server for a new client_secret.",
+        )
+    };
+    if secret.is_empty() || secret.len() > 256 {
+        return expired(!caller.livemode);
+    }
+    let Some(peek) = app.store().session_by_client_secret(&secret).await? else {
+        return expired(!caller.livemode);
+    };
+    if peek.livemode != caller.livemode {
+        let (key_mode, session_mode) = if caller.livemode {
+            ("live", "test")
+        } else {
+            ("test", "live")
+        };
+        return fail(
+            StatusCode::UNAUTHORIZED,
+            !peek.livemode,
+            "invalid_publishable_key",
+            "This verification window could not start",
+            &format!("The publishable key is a {key_mode} mode key, but the VerificationSession was created in {session_mode} mode."),
+        );
+    }
+    let id = peek.id.as_str().to_owned();
+    let (binding_secret, hash) = new_binding();
+    let csrf = random_base62(32);
+    let now = app.clock().now_millis();
+    let mut tx = app.store().begin().await?;
+    let Some(mut session) = tx.session(peek.livemode, &id).await? else {
+        return expired(!peek.livemode);
+    };
+    if session
+        .open_with_client_secret(&secret, hash, csrf, now)
+        .is_err()
+    {
+        drop(tx);
+        return expired(!session.livemode);
+    }
+    tx.update_session(&session).await?;
+    tx.erase_unsubmitted_files_of_session(session.livemode, &id)
+        .await?;
+    tx.commit().await?;
+    let opened = OpenedModal {
+        binding: binding_secret,
+        flow: format!("/verify/s/{id}"),
+    };
+    Ok(axum::Json(opened).into_response())
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use super::steps::{FlowPlan, Slot};
 use super::upload_gate::UploadGate;
 use super::views::{render_step, Problem};
 use super::visit::{begin_post, checked_attempt, Visit};
-use super::{respond, valid_session_id, PageError};
+use super::{valid_session_id, PageError};
 use crate::app::AppState;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartError;
@@ -199,146 +199,139 @@ pub async fn upload(
     Path((id, slot)): Path<(String, String)>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    respond(
-        async {
-            if !valid_session_id(&id) {
-                return Err(PageError::NotFound);
-            }
-            let slot = Slot::parse(&slot).ok_or(PageError::NotFound)?;
-            // Who is asking, before a byte of the body is read: a session whose open
-            // attempt is bound to this browser, with one upload at a time.
-            let visit = Visit::load(&app, &id, &headers).await?;
-            let (_, attempt) = visit.attempt(app.clock().now_millis())?;
-            let _uploading = app
-                .upload_gate()
-                .claim_session(&id)
-                .ok_or(PageError::Busy)?;
-            let multipart = multipart.map_err(|_| PageError::BadRequest)?;
-            let expected = Expected {
-                csrf_token: &attempt.csrf_token,
-                test_mode: !visit.session.livemode,
-            };
-            let form = read_form(multipart, expected, app.upload_gate()).await?;
-            let file = Bytes::from(form.file);
-            // Checked before the write transaction so that it stays short.
-            let verdict = if form.file_too_large {
-                Err(ImageError::TooLarge)
+) -> Result<Response, PageError> {
+    if !valid_session_id(&id) {
+        return Err(PageError::NotFound);
+    }
+    let slot = Slot::parse(&slot).ok_or(PageError::NotFound)?;
+    // Who is asking, before a byte of the body is read: a session whose open
+    // attempt is bound to this browser, with one upload at a time.
+    let visit = Visit::load(&app, &id, &headers).await?;
+    let (_, attempt) = visit.attempt(app.clock().now_millis())?;
+    let _uploading = app
+        .upload_gate()
+        .claim_session(&id)
+        .ok_or(PageError::Busy)?;
+    let multipart = multipart.map_err(|_| PageError::BadRequest)?;
+    let expected = Expected {
+        csrf_token: &attempt.csrf_token,
+        test_mode: !visit.session.livemode,
+    };
+    let form = read_form(multipart, expected, app.upload_gate()).await?;
+    let file = Bytes::from(form.file);
+    // Checked before the write transaction so that it stays short.
+    let verdict = if form.file_too_large {
+        Err(ImageError::TooLarge)
+    } else {
+        images::validate(&file)
+    };
+    let (mut tx, mut session) = begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+    let plan = FlowPlan::for_session(&session);
+    let livemode = session.livemode;
+    let attempt = checked_attempt(&mut session);
+    if !plan.reachable(slot.step(), attempt) {
+        return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
+    }
+    if verdict == Err(ImageError::Missing) && slot.file(&attempt.submission).is_some() {
+        // Back on a step already done, continuing without a new image: keep it.
+        return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
+    }
+    let refusal = if plan.live_capture && !form.from_camera {
+        Some((
+            LIVE_CAPTURE_REQUIRED.to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ))
+    } else {
+        verdict.err().map(|error| {
+            let status = if error == ImageError::TooLarge {
+                StatusCode::PAYLOAD_TOO_LARGE
             } else {
-                images::validate(&file)
+                StatusCode::UNPROCESSABLE_ENTITY
             };
-            let (mut tx, mut session) =
-                begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
-            let plan = FlowPlan::for_session(&session);
-            let livemode = session.livemode;
-            let attempt = checked_attempt(&mut session);
-            if !plan.reachable(slot.step(), attempt) {
-                return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
-            }
-            if verdict == Err(ImageError::Missing) && slot.file(&attempt.submission).is_some() {
-                // Back on a step already done, continuing without a new image: keep it.
-                return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
-            }
-            let refusal = if plan.live_capture && !form.from_camera {
-                Some((
-                    LIVE_CAPTURE_REQUIRED.to_owned(),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ))
-            } else {
-                verdict.err().map(|error| {
-                    let status = if error == ImageError::TooLarge {
-                        StatusCode::PAYLOAD_TOO_LARGE
-                    } else {
-                        StatusCode::UNPROCESSABLE_ENTITY
-                    };
-                    (
-                        problem_text(error, slot, plan.document_type(&attempt.submission)),
-                        status,
-                    )
-                })
-            };
-            if let Some((message, status)) = refusal {
-                let attempt = attempt.clone();
-                drop(tx);
-                return Ok(render_step(
-                    &session,
-                    &attempt,
-                    slot.step(),
-                    Problem::Message(message),
-                    status,
-                ));
-            }
-            // Live mode: a quick reading of the photo, outside any transaction, so that a
-            // blurred or unreadable photo (or a selfie without a usable face) is taken again
-            // now rather than failing the whole session later. Asked a few times at most; then the worker decides.
-            let side = match slot {
-                Slot::Front => Some(Side::Front),
-                Slot::Back => Some(Side::Back),
-                Slot::Selfie => Some(Side::Selfie),
-            };
-            let asked = retakes_of(&attempt.retakes, slot);
-            if let (true, Some(side), true) = (livemode, side, asked < MAX_RETAKES) {
-                let document = plan.document_type(&attempt.submission);
-                tx.rollback().await?;
-                let retake = app
-                    .live_checks()
-                    .upload_feedback(file.clone(), side, document, app.clock().today_utc())
-                    .await;
-                let (again, mut current) =
-                    begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
-                tx = again;
-                session = current.clone();
-                if let Some(retake) = retake {
-                    let attempt = checked_attempt(&mut current);
-                    bump_retakes(&mut attempt.retakes, slot);
-                    let shown = attempt.clone();
-                    tx.update_session(&current).await?;
-                    tx.commit().await?;
-                    return Ok(render_step(
-                        &current,
-                        &shown,
-                        slot.step(),
-                        Problem::Retake {
-                            message: retake.message(side, document).to_owned(),
-                            name: retake.name(),
-                        },
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    ));
-                }
-                if !plan.reachable(slot.step(), checked_attempt(&mut session)) {
-                    return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
-                }
-            }
-            let format = verdict.map_err(|_| PageError::Internal)?;
-            let record = FileRecord {
-                id: format!("file_{}", random_base62(24)),
-                livemode: session.livemode,
-                created: app.clock().now_seconds(),
-                purpose: "identity_document".to_owned(),
-                file_type: format.file_type().to_owned(),
-                size: file.len() as i64,
-                verification_session: session.id.as_str().to_owned(),
-            };
-            tx.insert_file(&record, &file).await?;
-            let attempt = checked_attempt(&mut session);
-            let submission = &mut attempt.submission;
-            let others_given = [Slot::Front, Slot::Back, Slot::Selfie]
-                .into_iter()
-                .filter(|s| *s != slot)
-                .any(|s| s.file(submission).is_some());
-            // Live capture holds only if every image of the submission came from the camera.
-            submission.live_capture =
-                form.from_camera && (!others_given || submission.live_capture);
-            // A replaced image of this attempt is referenced by nothing: its bytes go now,
-            // not at redaction.
-            if let Some(replaced) = slot.file_mut(submission).replace(record.id) {
-                tx.erase_file_contents(session.livemode, session.id.as_str(), &replaced)
-                    .await?;
-            }
-            tx.update_session(&session).await?;
+            (
+                problem_text(error, slot, plan.document_type(&attempt.submission)),
+                status,
+            )
+        })
+    };
+    if let Some((message, status)) = refusal {
+        let attempt = attempt.clone();
+        drop(tx);
+        return Ok(render_step(
+            &session,
+            &attempt,
+            slot.step(),
+            Problem::Message(message),
+            status,
+        ));
+    }
+    // Live mode: a quick reading of the photo, outside any transaction, so that a
+    // blurred or unreadable photo (or a selfie without a usable face) is taken again
+    // now rather than failing the whole session later. Asked a few times at most; then the worker decides.
+    let side = match slot {
+        Slot::Front => Some(Side::Front),
+        Slot::Back => Some(Side::Back),
+        Slot::Selfie => Some(Side::Selfie),
+    };
+    let asked = retakes_of(&attempt.retakes, slot);
+    if let (true, Some(side), true) = (livemode, side, asked < MAX_RETAKES) {
+        let document = plan.document_type(&attempt.submission);
+        tx.rollback().await?;
+        let retake = app
+            .live_checks()
+            .upload_feedback(file.clone(), side, document, app.clock().today_utc())
+            .await;
+        let (again, mut current) =
+            begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+        tx = again;
+        session = current.clone();
+        if let Some(retake) = retake {
+            let attempt = checked_attempt(&mut current);
+            bump_retakes(&mut attempt.retakes, slot);
+            let shown = attempt.clone();
+            tx.update_session(&current).await?;
             tx.commit().await?;
-            Ok(Redirect::to(&format!("/verify/s/{id}")).into_response())
+            return Ok(render_step(
+                &current,
+                &shown,
+                slot.step(),
+                Problem::Retake {
+                    message: retake.message(side, document).to_owned(),
+                    name: retake.name(),
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
         }
-        .await,
-    )
+        if !plan.reachable(slot.step(), checked_attempt(&mut session)) {
+            return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
+        }
+    }
+    let format = verdict.map_err(|_| PageError::Internal)?;
+    let record = FileRecord {
+        id: format!("file_{}", random_base62(24)),
+        livemode: session.livemode,
+        created: app.clock().now_seconds(),
+        purpose: "identity_document".to_owned(),
+        file_type: format.file_type().to_owned(),
+        size: file.len() as i64,
+        verification_session: session.id.as_str().to_owned(),
+    };
+    tx.insert_file(&record, &file).await?;
+    let attempt = checked_attempt(&mut session);
+    let submission = &mut attempt.submission;
+    let others_given = [Slot::Front, Slot::Back, Slot::Selfie]
+        .into_iter()
+        .filter(|s| *s != slot)
+        .any(|s| s.file(submission).is_some());
+    // Live capture holds only if every image of the submission came from the camera.
+    submission.live_capture = form.from_camera && (!others_given || submission.live_capture);
+    // A replaced image of this attempt is referenced by nothing: its bytes go now,
+    // not at redaction.
+    if let Some(replaced) = slot.file_mut(submission).replace(record.id) {
+        tx.erase_file_contents(session.livemode, session.id.as_str(), &replaced)
+            .await?;
+    }
+    tx.update_session(&session).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/verify/s/{id}")).into_response())
 }
