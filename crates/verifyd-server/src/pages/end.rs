@@ -8,7 +8,7 @@
 
 use super::cookies::CookieJar;
 use super::security::{return_url_target, Csp};
-use super::templates::{self, Chrome, MessagePage, ModalResult, PageLink};
+use super::templates::{self, Chrome, Message, MessagePage, ModalResult};
 use super::visit::Visit;
 use super::{valid_session_id, PageError};
 use crate::app::AppState;
@@ -40,15 +40,24 @@ impl End {
             .into_iter()
             .find(|e| e.slug() == slug)
     }
+
+    /// What `verifyIdentity()` resolves with when the modal ends this way.
+    fn modal_result(self) -> ModalResult {
+        match self {
+            End::Submitted => ModalResult::submitted(),
+            End::Declined => ModalResult::error(
+                "consent_declined",
+                "The user declined to give consent for the verification.",
+            ),
+            End::DeviceUnsupported => ModalResult::error(
+                "device_unsupported",
+                "The user's device has no camera or camera access was denied.",
+            ),
+        }
+    }
 }
 
-fn jar(app: &AppState) -> CookieJar {
-    CookieJar::for_public_url(app.public_url())
-}
-
-/// The answer to the post that ended an attempt: to `return_url` (links that submitted,
-/// when the session has one), else to verifyd's end page; a link's binding cookie is
-/// deleted (the modal's frame simply forgets its binding when it closes).
+/// The answer to the post that ended an attempt.
 pub(crate) fn finish(
     app: &AppState,
     session: &VerificationSession,
@@ -76,9 +85,10 @@ pub(crate) fn finish(
         }
     };
     if channel == Channel::Link {
+        let jar = CookieJar::for_public_url(app.public_url());
         response
             .headers_mut()
-            .append(header::SET_COOKIE, jar(app).clear_binding(id));
+            .append(header::SET_COOKIE, jar.clear_binding(id));
     }
     response
 }
@@ -99,8 +109,7 @@ pub(crate) async fn already_submitted(
         .then(|| finish(app, &visit.session, by.channel, End::Submitted)))
 }
 
-/// `GET /verify/s/{session}/end/{kind}`: the last page. In the modal it carries the result
-/// the frame hands to the parent page. It shows nothing about the session but its mode.
+/// `GET /verify/s/{session}/end/{kind}`: the last page.
 pub async fn end_page(
     State(app): State<AppState>,
     Path((id, kind)): Path<(String, String)>,
@@ -114,64 +123,19 @@ pub async fn end_page(
     let test_mode = session.as_ref().is_some_and(|s| !s.livemode);
     let via_modal = query.as_deref() == Some("via=modal");
     let return_link = (!via_modal)
-        .then(|| session.as_ref().and_then(|s| s.return_url.clone()))
+        .then(|| session.and_then(|s| s.return_url))
         .flatten()
-        .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
-        .map(|href| PageLink {
-            href,
-            text: "Return to the site".into(),
-        });
-    let (title, heading, paragraphs, result, testid): (&str, &str, Vec<String>, ModalResult, &'static str) = match end {
-        End::Submitted => (
-            "Submitted",
-            "Thank you, you're all done",
-            {
-                let mut p = vec!["Your information was submitted for verification. You can close this page.".to_owned()];
-                if test_mode {
-                    p.push("Test mode: the outcome is applied within a few seconds.".to_owned());
-                }
-                p
-            },
-            ModalResult::submitted(),
-            "submitted",
-        ),
-        End::Declined => (
-            "Verification declined",
-            "You declined the verification",
-            vec![
-                "Nothing was collected. The site that asked for this verification will be told that you declined.".to_owned(),
-                "If you change your mind, ask the site for a new link.".to_owned(),
-            ],
-            ModalResult::error("consent_declined", "The user declined to give consent for the verification."),
-            "declined",
-        ),
-        End::DeviceUnsupported => (
-            "A camera is needed",
-            "A camera is needed for this verification",
-            vec![
-                "This verification needs photos taken with your device's camera, and none could be used in this browser.".to_owned(),
-                "Ask the site for a new link and open it on a phone or another device with a camera.".to_owned(),
-            ],
-            ModalResult::error("device_unsupported", "The user's device has no camera or camera access was denied."),
-            "device-unsupported",
-        ),
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"));
+    let message = match end {
+        End::Submitted => Message::Submitted,
+        End::Declined => Message::Declined { return_link },
+        End::DeviceUnsupported => Message::DeviceUnsupported { return_link },
     };
-    let mut chrome = Chrome::new(title, "end", test_mode);
+    let mut chrome = Chrome::new("end", test_mode);
     if via_modal {
         // The modal's frame hands this result to its parent and closes.
-        chrome.channel = "modal";
-        chrome.result = Some(result);
+        chrome = chrome.in_modal(Some(end.modal_result()));
     }
-    let page = MessagePage {
-        chrome,
-        heading: heading.to_owned(),
-        paragraphs,
-        link: if end == End::Submitted {
-            None
-        } else {
-            return_link
-        },
-        testid,
-    };
+    let page = MessagePage { chrome, message };
     Ok(templates::page(StatusCode::OK, &page, &Csp::deny_framing()))
 }

@@ -1,10 +1,10 @@
 //! Every way a page request can fail ([`PageError`]), and the HTML page each failure gets:
-//! its status, its words and, in the modal, the result the frame hands its parent.
-//! Internal causes are logged once here, never shown.
+//! its status, its words (in `templates/message.html`) and, in the modal, the result the
+//! frame hands its parent. Internal causes are logged once here, never shown.
 
 use super::security::Csp;
-use super::templates::{self, Chrome, MessagePage, ModalResult, PageLink};
-use axum::http::StatusCode;
+use super::templates::{self, Chrome, Message, MessagePage, ModalResult};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// Where an expired page is shown: what we know about the session and the browser.
@@ -61,115 +61,90 @@ impl From<crate::processing::ProcessingError> for PageError {
     }
 }
 
-/// The message shown when a link or client secret cannot be used.
-pub const EXPIRED_HEADING: &str = "This link has expired";
-
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let simple = |status: StatusCode, testid, heading: &str, paragraphs: &[&str]| {
-            let page = MessagePage {
-                chrome: Chrome::new(heading, "error", false),
-                heading: heading.to_owned(),
-                paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
-                link: None,
-                testid,
-            };
-            templates::page(status, &page, &Csp::deny_framing())
-        };
-        match self {
+        let plain = || Chrome::new("error", false);
+        let (status, chrome, message) = match self {
             PageError::Expired(context) => {
-                let mut chrome =
-                    Chrome::new(EXPIRED_HEADING, "expired", context.test_mode == Some(true));
+                let mut chrome = Chrome::new("expired", context.test_mode == Some(true));
                 if context.in_modal {
-                    chrome.channel = "modal";
-                    chrome.result = Some(ModalResult::error(
+                    chrome = chrome.in_modal(Some(ModalResult::error(
                         "session_expired",
                         "This verification session has expired or was already used.",
-                    ));
+                    )));
                 }
-                let continuing = context.continue_url.is_some();
-                let mut paragraphs = vec![
-                    "Verification links work once, in one browser, for a limited time. This one has already been used, has expired, or was opened in another browser.".to_owned(),
-                    "Ask the site that sent you for a new one.".to_owned(),
-                ];
-                if continuing {
-                    paragraphs = vec![
-                        "This link was already opened in this browser, so it cannot be opened again.".to_owned(),
-                        "You can continue the verification you started.".to_owned(),
-                    ];
-                }
-                let page = MessagePage {
-                    chrome,
-                    heading: if continuing {
-                        "This link was already used".to_owned()
-                    } else {
-                        format!("{EXPIRED_HEADING} — ask for a new one")
-                    },
-                    paragraphs,
-                    link: context.continue_url.map(|href| PageLink {
-                        href,
-                        text: "Continue your verification".to_owned(),
-                    }),
-                    testid: "expired",
+                let message = match context.continue_url {
+                    Some(continue_url) => Message::AlreadyOpened { continue_url },
+                    None => Message::Expired,
                 };
-                templates::page(StatusCode::GONE, &page, &Csp::deny_framing())
+                (StatusCode::GONE, chrome, message)
             }
-            PageError::Csrf { test_mode } => {
-                let heading = "This form has expired";
-                let page = MessagePage {
-                    chrome: Chrome::new(heading, "error", test_mode),
-                    heading: heading.to_owned(),
-                    paragraphs: vec![
-                        "For your security, the form you sent could not be accepted, and nothing was changed.".to_owned(),
-                        "Go back, reload the page and try again.".to_owned(),
-                    ],
-                    link: None,
-                    testid: "forbidden",
-                };
-                templates::page(StatusCode::FORBIDDEN, &page, &Csp::deny_framing())
-            }
-            PageError::BadRequest => simple(
-                StatusCode::BAD_REQUEST,
-                "bad-request",
-                "Something is wrong with that request",
-                &["Go back, reload the page and try again."],
+            PageError::Csrf { test_mode } => (
+                StatusCode::FORBIDDEN,
+                Chrome::new("error", test_mode),
+                Message::FormExpired,
             ),
-            PageError::TooLarge => simple(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "That file is too large",
-                &["Images can be up to 10 MB. Go back and choose a smaller image."],
-            ),
-            PageError::Busy => {
-                let mut response = simple(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    "Please try again in a moment",
-                    &["Your photo could not be received just now, and nothing was changed. Go back and send it again in a moment."],
-                );
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
-                response
-            }
-            PageError::Timeout => simple(
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
-                "The upload took too long",
-                &["Your photo did not arrive in time, and nothing was changed. Check your connection, go back and send it again."],
-            ),
-            PageError::NotFound => simple(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Page not found",
-                &["Check the address, or open the verification link you were sent again."],
-            ),
-            PageError::Internal => simple(
+            PageError::BadRequest => (StatusCode::BAD_REQUEST, plain(), Message::BadRequest),
+            PageError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, plain(), Message::TooLarge),
+            PageError::Busy => (StatusCode::SERVICE_UNAVAILABLE, plain(), Message::Busy),
+            PageError::Timeout => (StatusCode::REQUEST_TIMEOUT, plain(), Message::Timeout),
+            PageError::NotFound => (StatusCode::NOT_FOUND, plain(), Message::NotFound),
+            PageError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Something went wrong",
-                &["This is a problem on our side. Please try again in a moment."],
+                plain(),
+                Message::Internal,
             ),
+        };
+        let mut response = templates::page(
+            status,
+            &MessagePage { chrome, message },
+            &Csp::deny_framing(),
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_failure_page_has_its_status_heading_and_words() {
+        let cases = [
+            (
+                PageError::BadRequest,
+                400,
+                "Something is wrong with that request",
+            ),
+            (
+                PageError::Csrf { test_mode: true },
+                403,
+                "This form has expired",
+            ),
+            (PageError::NotFound, 404, "Page not found"),
+            (PageError::Timeout, 408, "The upload took too long"),
+            (
+                PageError::expired(),
+                410,
+                "This link has expired — ask for a new one",
+            ),
+            (PageError::TooLarge, 413, "Images can be up to 10 MB."),
+            (PageError::Internal, 500, "This is a problem on our side."),
+            (PageError::Busy, 503, "Please try again in a moment"),
+        ];
+        for (error, status, words) in cases {
+            let response = error.into_response();
+            assert_eq!(response.status().as_u16(), status);
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let html = String::from_utf8(body.to_vec()).unwrap();
+            assert!(html.contains(words), "{status}: {html}");
         }
     }
 }

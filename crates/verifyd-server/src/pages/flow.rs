@@ -11,25 +11,36 @@
 //! the durable processing job in the same transaction.
 
 use super::end::{already_submitted, finish, End};
-use super::input::{clean_id_number, clean_name, parse_dob, requested_step, FlowForm, PageForm};
+use super::images::ImageFormat;
+use super::input::{self, Details, FlowForm, PageForm, Problem, Refusal};
 use super::steps::{FlowPlan, Slot, Step};
-use super::templates::{DetailsErrors, DetailsValues};
-use super::views::{allowed_failures, render_step, Problem};
+use super::views::render_step;
 use super::visit::{begin_post, checked_attempt, Visit};
 use super::{valid_session_id, PageError};
 use crate::app::AppState;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
-use verifyd_core::session::{DocumentType, LastErrorCode};
+use verifyd_core::session::{DocumentType, LastErrorCode, VerificationSession};
 use verifyd_core::submission::TestOutcome;
+use verifyd_store::Tx;
 
-fn flow_url(id: &str) -> String {
-    format!("/verify/s/{id}")
+/// To the flow's page, which shows the step the attempt is at.
+pub(crate) fn to_flow(id: &str) -> Response {
+    Redirect::to(&format!("/verify/s/{id}")).into_response()
 }
 
-fn to_flow(id: &str) -> Response {
-    Redirect::to(&flow_url(id)).into_response()
+/// A refused post: nothing is written (the transaction is dropped), and `step` of the
+/// attempt `begin_post` checked is shown again with the refusal.
+pub(crate) fn refuse(
+    tx: Tx,
+    session: &VerificationSession,
+    step: Step,
+    refusal: impl Into<Refusal>,
+) -> Response {
+    drop(tx);
+    let attempt = session.attempt.as_ref().expect("begin_post() checked it");
+    render_step(session, attempt, step, Some(refusal.into()))
 }
 
 /// GET on a form's address (a bookmark, a reload after the redirect): back to the flow.
@@ -50,16 +61,10 @@ pub async fn show(
     let visit = Visit::load(&app, &id, &headers).await?;
     let (session, attempt) = visit.attempt(app.clock().now_millis())?;
     let plan = FlowPlan::for_session(&session);
-    let step = requested_step(query.as_deref())
+    let step = input::requested_step(query.as_deref())
         .filter(|s| plan.reachable(*s, &attempt))
         .unwrap_or_else(|| plan.current(&attempt));
-    Ok(render_step(
-        &session,
-        &attempt,
-        step,
-        Problem::None,
-        StatusCode::OK,
-    ))
+    Ok(render_step(&session, &attempt, step, None))
 }
 
 /// `POST …/consent`: `decision=accept` or `decision=decline`.
@@ -115,14 +120,11 @@ pub async fn document_type(
         .and_then(DocumentType::parse)
         .filter(|t| plan.permitted.contains(t));
     let Some(chosen) = chosen else {
-        let attempt = attempt.clone();
-        drop(tx);
-        return Ok(render_step(
+        return Ok(refuse(
+            tx,
             &session,
-            &attempt,
             Step::DocumentType,
-            Problem::Message("Choose the document you will use.".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::NoDocumentChosen,
         ));
     };
     let submission = &mut attempt.submission;
@@ -150,26 +152,17 @@ pub async fn id_number(
     if !plan.id_number || !plan.document || !plan.reachable(Step::IdNumber, attempt) {
         return Ok(to_flow(&id));
     }
-    match clean_id_number(form.id_number.as_deref()) {
+    match input::id_number(form.id_number.as_deref()) {
         Ok(value) => {
             attempt.submission.id_number = Some(value);
             tx.update_session(&session).await?;
             tx.commit().await?;
             Ok(to_flow(&id))
         }
-        Err(message) => {
-            let attempt = attempt.clone();
-            drop(tx);
-            Ok(render_step(
-                &session,
-                &attempt,
-                Step::IdNumber,
-                Problem::IdNumber {
-                    value: form.id_number.unwrap_or_default(),
-                    message: message.to_owned(),
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+        Err(problem) => {
+            let typed = form.id_number.unwrap_or_default();
+            let refusal = Refusal::IdNumber { typed, problem };
+            Ok(refuse(tx, &session, Step::IdNumber, refusal))
         }
     }
 }
@@ -182,53 +175,19 @@ pub async fn details(
     PageForm(form): PageForm<FlowForm>,
 ) -> Result<Response, PageError> {
     let (mut tx, mut session) = begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
-    let now = app.clock().now_millis();
     let plan = FlowPlan::for_session(&session);
     let attempt = checked_attempt(&mut session);
     if plan.document || !plan.reachable(Step::Details, attempt) {
         return Ok(to_flow(&id));
     }
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let values = DetailsValues {
-        first_name: text(&form.first_name),
-        last_name: text(&form.last_name),
-        dob_day: text(&form.dob_day),
-        dob_month: text(&form.dob_month),
-        dob_year: text(&form.dob_year),
-        id_number: text(&form.id_number),
-    };
-    let first = clean_name(form.first_name.as_deref(), "Enter your first name.");
-    let last = clean_name(form.last_name.as_deref(), "Enter your last name.");
-    let dob = parse_dob(&values.dob_day, &values.dob_month, &values.dob_year, now);
-    let number = clean_id_number(form.id_number.as_deref());
-    match (first, last, dob, number) {
-        (Ok(first), Ok(last), Ok(dob), Ok(number)) => {
-            let s = &mut attempt.submission;
-            s.first_name = Some(first);
-            s.last_name = Some(last);
-            s.dob = Some(dob);
-            s.id_number = Some(number);
+    match Details::parse(&form, app.clock().now_millis()) {
+        Ok(details) => {
+            details.write_to(&mut attempt.submission);
             tx.update_session(&session).await?;
             tx.commit().await?;
             Ok(to_flow(&id))
         }
-        (first, last, dob, number) => {
-            let errors = DetailsErrors {
-                first_name: first.err().map(str::to_owned),
-                last_name: last.err().map(str::to_owned),
-                dob: dob.err().map(str::to_owned),
-                id_number: number.err().map(str::to_owned),
-            };
-            let attempt = attempt.clone();
-            drop(tx);
-            Ok(render_step(
-                &session,
-                &attempt,
-                Step::Details,
-                Problem::Details(values, errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ))
-        }
+        Err(refusal) => Ok(refuse(tx, &session, Step::Details, refusal)),
     }
 }
 
@@ -249,8 +208,7 @@ pub async fn test_outcome(
     if session.livemode {
         return Err(PageError::BadRequest);
     }
-    let plan = FlowPlan::for_session(&session);
-    let allowed = allowed_failures(&session, &plan);
+    let allowed = FlowPlan::for_session(&session).test_failures();
     let attempt = checked_attempt(&mut session);
     if !attempt.consent {
         return Ok(to_flow(&id));
@@ -294,14 +252,7 @@ pub async fn submit(
         .find(|&s| s != Step::Review && !plan.is_done(s, &attempt));
     let not_live = plan.live_capture && !attempt.submission.live_capture;
     if let Some(step) = missing.or(not_live.then_some(Step::Front)) {
-        drop(tx);
-        return Ok(render_step(
-            &session,
-            &attempt,
-            step,
-            Problem::Message("Complete this step before you submit.".into()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        return Ok(refuse(tx, &session, step, Problem::StepNotDone));
     }
     let mut submission = attempt.submission.clone();
     submission.test_outcome = None;
@@ -359,8 +310,7 @@ pub async fn image(
     if record.verification_session != session.id.as_str() {
         return Err(PageError::NotFound);
     }
-    let format =
-        super::images::ImageFormat::from_file_type(&record.file_type).ok_or(PageError::NotFound)?;
+    let format = ImageFormat::from_file_type(&record.file_type).ok_or(PageError::NotFound)?;
     let mut response = contents.into_response();
     let h = response.headers_mut();
     h.insert(

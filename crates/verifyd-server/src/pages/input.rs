@@ -1,8 +1,11 @@
 //! What the flow's forms carry, read and checked at the edge: the form extractor (a body
 //! that cannot be read is a [`PageError`]), `?step=`, and the typed fields — ID numbers,
-//! names, dates of birth. Pure apart from the extractor: no I/O.
+//! names, dates of birth. A value that does not pass becomes a [`Problem`]; the words of
+//! every problem are in `templates/words.html`. Pure apart from the extractor: no I/O.
 
+use super::images::ImageFormat;
 use super::steps::Step;
+use super::templates::{DetailsErrors, DetailsValues};
 use super::PageError;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -10,15 +13,7 @@ use axum::Form;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use verifyd_core::session::Date;
-
-/// `?step=` of the query string.
-pub(crate) fn requested_step(query: Option<&str>) -> Option<Step> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == "step")
-        .and_then(|(_, v)| Step::parse(v))
-}
+use verifyd_core::submission::Submission;
 
 /// A form body (`application/x-www-form-urlencoded`). One that is too large or cannot be
 /// read is refused with the page error (413 or 400), before the handler runs.
@@ -54,18 +49,106 @@ pub struct FlowForm {
     pub outcome: Option<String>,
 }
 
-/// Checks an ID number as typed: 1–40 letters, digits, spaces, dashes, dots or slashes.
-pub(crate) fn clean_id_number(raw: Option<&str>) -> Result<String, &'static str> {
+/// Why a step's input was refused. One variant per sentence the page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The final form was posted before this step was done.
+    StepNotDone,
+    NoDocumentChosen,
+    IdNumberMissing,
+    IdNumberInvalid,
+    FirstNameMissing,
+    LastNameMissing,
+    NameTooLong,
+    BirthDateMissing,
+    BirthDateNotNumbers,
+    BirthDateNotReal,
+    BirthDateNotPast,
+    PassportPageMissing,
+    FrontMissing,
+    BackMissing,
+    SelfieMissing,
+    ImageTooLarge,
+    ImageNotSupported,
+    ImageUnreadable(ImageFormat),
+    /// A plain file for a session that requires live capture.
+    CameraRequired,
+    /// Live mode's quick check asks for another photo: its stable name (`data-retake`)
+    /// and its words, which come with it from `verifyd-checks`.
+    Retake {
+        name: &'static str,
+        message: &'static str,
+    },
+}
+
+/// A post a step refused: why, and what was typed, to show the step again with both.
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    Problem(Problem),
+    /// The ID number step: what was typed, and why it was refused.
+    IdNumber {
+        typed: String,
+        problem: Problem,
+    },
+    /// The details step: what was typed, and why each refused field was.
+    Details(Box<(DetailsValues, DetailsErrors)>),
+}
+
+impl From<Problem> for Refusal {
+    fn from(problem: Problem) -> Self {
+        Refusal::Problem(problem)
+    }
+}
+
+impl Refusal {
+    /// The problem shown above the step's form (the details step shows its own list).
+    pub fn problem(&self) -> Option<Problem> {
+        match self {
+            Refusal::Problem(problem) | Refusal::IdNumber { problem, .. } => Some(*problem),
+            Refusal::Details(..) => None,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Refusal::Problem(Problem::ImageTooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+/// `?step=` of the query string.
+pub fn requested_step(query: Option<&str>) -> Option<Step> {
+    query?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "step")
+        .and_then(|(_, v)| Step::parse(v))
+}
+
+/// An ID number as typed: 1–40 letters, digits, spaces, dashes, dots or slashes.
+pub fn id_number(raw: Option<&str>) -> Result<String, Problem> {
     let value = raw.unwrap_or("").trim();
     if value.is_empty() {
-        return Err("Enter your ID number.");
+        return Err(Problem::IdNumberMissing);
     }
     if value.chars().count() > 40
         || !value
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '.' | '/'))
     {
-        return Err("Enter your ID number using only letters, digits, spaces and dashes (up to 40 characters).");
+        return Err(Problem::IdNumberInvalid);
+    }
+    Ok(value.to_owned())
+}
+
+fn name(raw: Option<&str>, missing: Problem) -> Result<String, Problem> {
+    let value = raw.unwrap_or("").trim();
+    if value.is_empty() {
+        return Err(missing);
+    }
+    if value.chars().count() > 100 || value.chars().any(char::is_control) {
+        return Err(Problem::NameTooLong);
     }
     Ok(value.to_owned())
 }
@@ -94,42 +177,82 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 }
 
 /// A date of birth from its three boxes; must be a real date in the past, after 1900.
-pub(crate) fn parse_dob(
-    day: &str,
-    month: &str,
-    year: &str,
-    now_millis: i64,
-) -> Result<Date, &'static str> {
+fn date_of_birth(day: &str, month: &str, year: &str, now_millis: i64) -> Result<Date, Problem> {
     let (day, month, year) = (day.trim(), month.trim(), year.trim());
     if day.is_empty() || month.is_empty() || year.is_empty() {
-        return Err("Enter your date of birth: day, month and year.");
+        return Err(Problem::BirthDateMissing);
     }
     let (Ok(d), Ok(m), Ok(y)) = (
         day.parse::<u32>(),
         month.parse::<u32>(),
         year.parse::<i64>(),
     ) else {
-        return Err("Enter your date of birth using numbers, for example 27 3 1990.");
+        return Err(Problem::BirthDateNotNumbers);
     };
     if !(1..=12).contains(&m) || y < 1900 || d == 0 || d > days_in_month(y, m) {
-        return Err("Enter a real date of birth, for example 27 3 1990.");
+        return Err(Problem::BirthDateNotReal);
     }
     let today = civil_from_days(now_millis.div_euclid(86_400_000));
     if (y, m, d) >= today {
-        return Err("Your date of birth must be in the past.");
+        return Err(Problem::BirthDateNotPast);
     }
     Ok(Date::new(y as i32, m, d))
 }
 
-pub(crate) fn clean_name(raw: Option<&str>, missing: &'static str) -> Result<String, &'static str> {
-    let value = raw.unwrap_or("").trim();
-    if value.is_empty() {
-        return Err(missing);
+/// The details step's fields (`type=id_number` sessions), every one checked.
+pub struct Details {
+    first_name: String,
+    last_name: String,
+    dob: Date,
+    id_number: String,
+}
+
+impl Details {
+    /// The details of `form`, or the refusal that shows them again with every problem.
+    pub fn parse(form: &FlowForm, now_millis: i64) -> Result<Self, Refusal> {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let values = DetailsValues {
+            first_name: text(&form.first_name),
+            last_name: text(&form.last_name),
+            dob_day: text(&form.dob_day),
+            dob_month: text(&form.dob_month),
+            dob_year: text(&form.dob_year),
+            id_number: text(&form.id_number),
+        };
+        let first = name(form.first_name.as_deref(), Problem::FirstNameMissing);
+        let last = name(form.last_name.as_deref(), Problem::LastNameMissing);
+        let dob = date_of_birth(
+            &values.dob_day,
+            &values.dob_month,
+            &values.dob_year,
+            now_millis,
+        );
+        let number = id_number(form.id_number.as_deref());
+        match (first, last, dob, number) {
+            (Ok(first_name), Ok(last_name), Ok(dob), Ok(id_number)) => Ok(Self {
+                first_name,
+                last_name,
+                dob,
+                id_number,
+            }),
+            (first, last, dob, number) => {
+                let errors = DetailsErrors {
+                    first_name: first.err(),
+                    last_name: last.err(),
+                    dob: dob.err(),
+                    id_number: number.err(),
+                };
+                Err(Refusal::Details(Box::new((values, errors))))
+            }
+        }
     }
-    if value.chars().count() > 100 || value.chars().any(char::is_control) {
-        return Err("Names can be up to 100 characters.");
+
+    pub fn write_to(self, submission: &mut Submission) {
+        submission.first_name = Some(self.first_name);
+        submission.last_name = Some(self.last_name);
+        submission.dob = Some(self.dob);
+        submission.id_number = Some(self.id_number);
     }
-    Ok(value.to_owned())
 }
 
 #[cfg(test)]
@@ -147,22 +270,22 @@ mod tests {
     fn dates_of_birth_must_be_real_and_past() {
         let now = 19_723 * 86_400_000; // 2024-01-01
         assert_eq!(
-            parse_dob("27", "3", "1990", now),
+            date_of_birth("27", "3", "1990", now),
             Ok(Date::new(1990, 3, 27))
         );
-        assert!(parse_dob("29", "2", "2023", now).is_err());
-        assert!(parse_dob("29", "2", "2020", now).is_ok());
-        assert!(parse_dob("1", "1", "2024", now).is_err());
-        assert!(parse_dob("", "1", "1990", now).is_err());
-        assert!(parse_dob("a", "1", "1990", now).is_err());
-        assert!(parse_dob("1", "13", "1990", now).is_err());
+        assert!(date_of_birth("29", "2", "2023", now).is_err());
+        assert!(date_of_birth("29", "2", "2020", now).is_ok());
+        assert!(date_of_birth("1", "1", "2024", now).is_err());
+        assert!(date_of_birth("", "1", "1990", now).is_err());
+        assert!(date_of_birth("a", "1", "1990", now).is_err());
+        assert!(date_of_birth("1", "13", "1990", now).is_err());
     }
 
     #[test]
     fn id_numbers_are_trimmed_and_checked() {
-        assert_eq!(clean_id_number(Some(" 1234 ")), Ok("1234".to_owned()));
-        assert!(clean_id_number(Some("")).is_err());
-        assert!(clean_id_number(Some("12<script>")).is_err());
-        assert!(clean_id_number(Some(&"1".repeat(41))).is_err());
+        assert_eq!(id_number(Some(" 1234 ")), Ok("1234".to_owned()));
+        assert!(id_number(Some("")).is_err());
+        assert!(id_number(Some("12<script>")).is_err());
+        assert!(id_number(Some(&"1".repeat(41))).is_err());
     }
 }

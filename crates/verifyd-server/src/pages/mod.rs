@@ -16,8 +16,8 @@
 //!   JavaScript ([`assets`]).
 //!
 //! A flow request passes the guard in [`visit`] (session, binding, attempt, CSRF), reads
-//! its input through [`input`], and shows a step through [`views`]; every failure is a
-//! [`PageError`] page.
+//! its input through [`input`], and shows a step through [`views`]; every page's words are
+//! in the templates (see [`templates`]), and every failure is a [`PageError`] page.
 //!
 //! Every response carries the security headers of [`security::stamp_headers`]. Request
 //! logging (in `request`) records route templates only: paths here carry link tokens.
@@ -39,7 +39,7 @@ pub mod upload_gate;
 mod views;
 mod visit;
 
-pub use error::{ExpiredContext, PageError, EXPIRED_HEADING};
+pub use error::{ExpiredContext, PageError};
 
 use crate::app::AppState;
 use axum::extract::DefaultBodyLimit;

@@ -16,7 +16,7 @@ use super::binding::{is_modal_open_request, new_binding};
 use super::cookies::{self, CookieJar};
 use super::input::PageForm;
 use super::security::{parse_origin, Csp, Framing};
-use super::templates::{self, Chrome, MessagePage, ModalFramePage, ModalResult};
+use super::templates::{self, Chrome, Message, MessagePage, ModalFramePage, ModalResult};
 use super::{ExpiredContext, PageError};
 use crate::app::AppState;
 use crate::auth::authenticate_publishable;
@@ -113,21 +113,8 @@ pub async fn modal_frame(RawQuery(query): RawQuery) -> Response {
         // Without its parent's origin the frame cannot work (an out-of-date drop-in, or
         // the page opened by hand): say so to whoever shows it; there is nothing to protect.
         let page = MessagePage {
-            chrome: Chrome {
-                channel: "modal",
-                ..Chrome::new(
-                    "This verification window could not start",
-                    "modal-error",
-                    false,
-                )
-            },
-            heading: "This verification window could not start".to_owned(),
-            paragraphs: vec![
-                "The page that opened it could not be identified. Reload that page and try again."
-                    .to_owned(),
-            ],
-            link: None,
-            testid: "modal-error",
+            chrome: Chrome::new("modal-error", false).in_modal(None),
+            message: Message::ModalWithoutParent,
         };
         let csp = Csp {
             framing: Framing::Anyone,
@@ -137,9 +124,8 @@ pub async fn modal_frame(RawQuery(query): RawQuery) -> Response {
     };
     let page = ModalFramePage {
         chrome: Chrome {
-            channel: "modal",
             parent_origin: Some(parent.clone()),
-            ..Chrome::new("Starting your verification", "modal", false)
+            ..Chrome::new("modal", false).in_modal(None)
         },
     };
     let csp = Csp {
@@ -156,25 +142,21 @@ pub struct OpenModalForm {
 }
 
 /// A failure to open the modal: a page the frame shows, marked with the `verifyIdentity()`
-/// result it hands to its parent. Fetched by the frame, never framed itself.
+/// result it hands to its parent, whose message the page shows too (`expired`: the client
+/// secret cannot be used). Fetched by the frame, never framed itself.
 fn modal_failure(
     status: StatusCode,
     test_mode: bool,
     code: &'static str,
-    heading: &str,
-    message: String,
-) -> Response {
-    let mut chrome = Chrome::new(heading, "modal-error", test_mode);
-    chrome.channel = "modal";
-    chrome.result = Some(ModalResult::error(code, message.clone()));
+    expired: bool,
+    message: &str,
+) -> Result<Response, PageError> {
     let page = MessagePage {
-        chrome,
-        heading: heading.to_owned(),
-        paragraphs: vec![message],
-        link: None,
-        testid: "modal-error",
+        chrome: Chrome::new("modal-error", test_mode)
+            .in_modal(Some(ModalResult::error(code, message))),
+        message: Message::ModalNotOpened { expired },
     };
-    templates::page(status, &page, &Csp::deny_framing())
+    Ok(templates::page(status, &page, &Csp::deny_framing()))
 }
 
 /// What the modal's frame gets when its attempt opened: the binding secret it must send
@@ -199,24 +181,15 @@ pub async fn open_modal(
     let Ok(PageForm(form)) = form else {
         return Err(PageError::BadRequest);
     };
-    let fail = |status, test_mode, code, heading: &str, message: &str| {
-        Ok(modal_failure(
-            status,
-            test_mode,
-            code,
-            heading,
-            message.to_owned(),
-        ))
-    };
     let key = form.key.as_deref().unwrap_or("");
     let caller = match authenticate_publishable(&app, key).await {
         Ok(caller) => caller,
         Err(error) if error.status == StatusCode::UNAUTHORIZED => {
-            return fail(
+            return modal_failure(
                 StatusCode::UNAUTHORIZED,
                 false,
                 "invalid_publishable_key",
-                "This verification window could not start",
+                false,
                 &error.message,
             );
         }
@@ -224,11 +197,11 @@ pub async fn open_modal(
     };
     let secret = form.client_secret.unwrap_or_default();
     let expired = |test_mode| {
-        fail(
+        modal_failure(
             StatusCode::GONE,
             test_mode,
             "session_expired",
-            super::EXPIRED_HEADING,
+            true,
             "This verification session has expired or was already used. Retrieve the VerificationSession on your server for a new client_secret.",
         )
     };
@@ -244,11 +217,11 @@ pub async fn open_modal(
         } else {
             ("test", "live")
         };
-        return fail(
+        return modal_failure(
             StatusCode::UNAUTHORIZED,
             !peek.livemode,
             "invalid_publishable_key",
-            "This verification window could not start",
+            false,
             &format!("The publishable key is a {key_mode} mode key, but the VerificationSession was created in {session_mode} mode."),
         );
     }

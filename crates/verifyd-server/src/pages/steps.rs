@@ -4,8 +4,8 @@
 //! `type=id_number` — name, date of birth and ID number; then review. Pure: no I/O.
 
 use verifyd_checks::Plan;
-use verifyd_core::session::{DocumentType, VerificationSession};
-use verifyd_core::submission::{Attempt, Submission};
+use verifyd_core::session::{DocumentType, LastErrorCode, SessionType, VerificationSession};
+use verifyd_core::submission::{applicable_failures, Attempt, Submission};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -201,6 +201,17 @@ impl FlowPlan {
         false
     }
 
+    /// The failures a tester may choose as the outcome (test mode): those that apply to
+    /// what this plan checks.
+    pub fn test_failures(&self) -> Vec<LastErrorCode> {
+        let session_type = if self.document {
+            SessionType::Document
+        } else {
+            SessionType::IdNumber
+        };
+        applicable_failures(session_type, self.selfie, self.id_number)
+    }
+
     /// `(position, count)` of `step` for "Step n of m", consent excluded from neither.
     pub fn position(&self, step: Step, submission: &Submission) -> (usize, usize) {
         let steps = self.steps(submission);
@@ -212,7 +223,7 @@ impl FlowPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use verifyd_core::session::{DocumentOptions, SessionType};
+    use verifyd_core::session::DocumentOptions;
     use verifyd_core::submission::Channel;
 
     fn plan(types: Option<Vec<DocumentType>>, selfie: bool, idn: bool) -> FlowPlan {

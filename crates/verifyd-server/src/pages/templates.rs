@@ -1,17 +1,27 @@
-//! The askama templates of the hosted pages (files under `templates/`) and what each one is
-//! given. Templates auto-escape everything; they get only display data — never a client
-//! secret, URL token or binding secret (the CSRF token is the one secret a page carries,
-//! in its forms). [`page`] turns a rendered template into a response with its policy.
+//! The askama templates of the hosted pages (files under `templates/`) and the data each one
+//! is given. The words live in the templates, not here: Rust hands a template what its page
+//! is about (a step, a document type, a [`Problem`], a [`Message`]) and the template says
+//! it, so that every user-visible sentence is in one kind of place. [`Chrome::new`] is the
+//! one place where the context every page shares is built; [`page`] turns a rendered
+//! template into a response with its policy.
+//!
+//! Templates auto-escape everything; they get only display data — never a client secret,
+//! URL token or binding secret (the CSRF token is the one secret a page carries, in its
+//! forms).
 
+use super::images::ImageFormat;
+use super::input::Problem;
 use super::security::{Csp, Framing};
+use super::steps::{FlowPlan, Slot};
 use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use verifyd_core::session::DocumentType;
+use verifyd_core::submission::TestOutcome;
 
 /// What the layout needs on every page.
 #[derive(Debug, Clone)]
 pub struct Chrome {
-    pub title: String,
     /// `data-page` on `<body>`, for the page script and tests.
     pub page: &'static str,
     pub test_mode: bool,
@@ -25,9 +35,9 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    pub fn new(title: impl Into<String>, page: &'static str, test_mode: bool) -> Self {
+    /// The context of every page, built here and nowhere else.
+    pub fn new(page: &'static str, test_mode: bool) -> Self {
         Self {
-            title: title.into(),
             page,
             test_mode,
             channel: "link",
@@ -35,9 +45,19 @@ impl Chrome {
             result: None,
         }
     }
+
+    /// The page is shown in the modal's frame, which hands `result` (if any) to its parent.
+    pub fn in_modal(self, result: Option<ModalResult>) -> Self {
+        Self {
+            channel: "modal",
+            result,
+            ..self
+        }
+    }
 }
 
-/// What `verifyIdentity()` resolves with: `{}` or `{error: {code, message}}`.
+/// What `verifyIdentity()` resolves with: `{}` or `{error: {code, message}}`. The message
+/// is for the integrator's code, in Stripe's words.
 #[derive(Debug, Clone)]
 pub struct ModalResult {
     /// `None` for success.
@@ -61,7 +81,7 @@ impl ModalResult {
     }
 }
 
-/// Shared by the steps after consent.
+/// Shared by the step pages: where their forms post, and the progress around them.
 #[derive(Debug, Clone)]
 pub struct FlowChrome {
     pub session_id: String,
@@ -70,8 +90,8 @@ pub struct FlowChrome {
     pub step_count: usize,
     /// `?step=` of the previous step, if there is one to go back to (not consent).
     pub back_step: Option<&'static str>,
-    /// Test mode only: the outcomes the tester may pick.
-    pub test_outcomes: Vec<OutcomeChoice>,
+    /// Test mode only, after consent: the outcomes the tester may pick.
+    pub test_outcomes: Vec<TestOutcome>,
 }
 
 impl FlowChrome {
@@ -80,48 +100,59 @@ impl FlowChrome {
     }
 }
 
+/// What a page that only says something says (the end of an attempt, every failure). Each
+/// one's title, heading, `data-testid` and words are in `message.html`.
 #[derive(Debug, Clone)]
-pub struct OutcomeChoice {
-    pub name: &'static str,
-    pub label: String,
-    pub description: String,
-    pub failure: bool,
-}
-
-/// A link at the end of a message page.
-#[derive(Debug, Clone)]
-pub struct PageLink {
-    pub href: String,
-    pub text: String,
+pub enum Message {
+    Submitted,
+    /// `return_link`: the session's `return_url`, for a link's flow.
+    Declined {
+        return_link: Option<String>,
+    },
+    DeviceUnsupported {
+        return_link: Option<String>,
+    },
+    /// A link, client secret or attempt that cannot be used.
+    Expired,
+    /// A link already opened in this browser, whose attempt continues at `continue_url`.
+    AlreadyOpened {
+        continue_url: String,
+    },
+    /// A form without the right CSRF token.
+    FormExpired,
+    BadRequest,
+    TooLarge,
+    Busy,
+    Timeout,
+    NotFound,
+    Internal,
+    /// The modal's frame was loaded without the origin of the page that opened it.
+    ModalWithoutParent,
+    /// The modal's attempt did not open; the page shows the result's message
+    /// (`expired`: the client secret cannot be used).
+    ModalNotOpened {
+        expired: bool,
+    },
 }
 
 #[derive(Template)]
 #[template(path = "message.html")]
 pub struct MessagePage {
     pub chrome: Chrome,
-    pub heading: String,
-    pub paragraphs: Vec<String>,
-    pub link: Option<PageLink>,
-    /// `data-testid` of the page's heading (e.g. `expired`).
-    pub testid: &'static str,
+    pub message: Message,
 }
 
 #[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage {
     pub chrome: Chrome,
-    pub action: String,
-    pub csrf_token: String,
-    pub asks: Vec<String>,
-    pub step_number: usize,
-    pub step_count: usize,
+    pub flow: FlowChrome,
+    pub plan: FlowPlan,
 }
 
 #[derive(Debug, Clone)]
-pub struct Choice {
-    pub value: &'static str,
-    pub label: &'static str,
-    pub hint: &'static str,
+pub struct DocumentChoice {
+    pub document: DocumentType,
     pub checked: bool,
 }
 
@@ -130,8 +161,8 @@ pub struct Choice {
 pub struct DocumentTypePage {
     pub chrome: Chrome,
     pub flow: FlowChrome,
-    pub choices: Vec<Choice>,
-    pub error: Option<String>,
+    pub choices: Vec<DocumentChoice>,
+    pub error: Option<Problem>,
 }
 
 #[derive(Template)]
@@ -139,18 +170,14 @@ pub struct DocumentTypePage {
 pub struct ImagePage {
     pub chrome: Chrome,
     pub flow: FlowChrome,
-    pub slot: &'static str,
-    pub heading: String,
-    pub tips: Vec<String>,
+    pub slot: Slot,
+    /// The document type in effect, if known.
+    pub document: Option<DocumentType>,
     /// Live capture: the camera instead of a file picker.
     pub camera: bool,
-    /// `environment` (documents) or `user` (selfie).
-    pub facing: &'static str,
     /// URL of the image already given for this step, if any.
     pub current_image: Option<String>,
-    /// Why live mode's quick check asks for another photo (its stable name).
-    pub retake: Option<&'static str>,
-    pub error: Option<String>,
+    pub error: Option<Problem>,
 }
 
 #[derive(Template)]
@@ -159,9 +186,10 @@ pub struct IdNumberPage {
     pub chrome: Chrome,
     pub flow: FlowChrome,
     pub id_number: String,
-    pub error: Option<String>,
+    pub error: Option<Problem>,
 }
 
+/// The details form's boxes, as typed (or as held by the submission).
 #[derive(Debug, Clone, Default)]
 pub struct DetailsValues {
     pub first_name: String,
@@ -172,32 +200,26 @@ pub struct DetailsValues {
     pub id_number: String,
 }
 
+/// Why each of the details form's fields was refused.
 #[derive(Debug, Clone, Default)]
 pub struct DetailsErrors {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub dob: Option<String>,
-    pub id_number: Option<String>,
+    pub first_name: Option<Problem>,
+    pub last_name: Option<Problem>,
+    pub dob: Option<Problem>,
+    pub id_number: Option<Problem>,
 }
 
 impl DetailsErrors {
-    pub fn any(&self) -> bool {
-        self.first_name.is_some()
-            || self.last_name.is_some()
-            || self.dob.is_some()
-            || self.id_number.is_some()
-    }
-
-    /// `(field id, message)` pairs for the error summary.
-    pub fn list(&self) -> Vec<(&'static str, String)> {
+    /// `(field id, problem)` pairs for the error summary.
+    pub fn list(&self) -> Vec<(&'static str, Problem)> {
         [
-            ("first_name", &self.first_name),
-            ("last_name", &self.last_name),
-            ("dob_day", &self.dob),
-            ("id_number", &self.id_number),
+            ("first_name", self.first_name),
+            ("last_name", self.last_name),
+            ("dob_day", self.dob),
+            ("id_number", self.id_number),
         ]
         .into_iter()
-        .filter_map(|(id, e)| e.clone().map(|m| (id, m)))
+        .filter_map(|(id, problem)| problem.map(|p| (id, p)))
         .collect()
     }
 }
@@ -211,11 +233,29 @@ pub struct DetailsPage {
     pub errors: DetailsErrors,
 }
 
+/// A line of the review page. Its label is in `review.html`.
+#[derive(Debug, Clone)]
+pub enum ReviewItem {
+    /// The document type in effect, if known.
+    Document(Option<DocumentType>),
+    /// `image`: the URL of an image given for the slot.
+    Image {
+        slot: Slot,
+        passport: bool,
+        image: Option<String>,
+    },
+    /// Only the last four characters are shown.
+    IdNumber {
+        masked: String,
+    },
+    Name(String),
+    /// Day, month (1–12) and year.
+    DateOfBirth(Option<(u32, u32, i32)>),
+}
+
 #[derive(Debug, Clone)]
 pub struct ReviewRow {
-    pub label: String,
-    pub value: String,
-    pub image: Option<String>,
+    pub item: ReviewItem,
     /// `?step=` of the step that changes this row, if it can be changed.
     pub change_step: Option<&'static str>,
 }
@@ -226,7 +266,7 @@ pub struct ReviewPage {
     pub chrome: Chrome,
     pub flow: FlowChrome,
     pub rows: Vec<ReviewRow>,
-    pub error: Option<String>,
+    pub error: Option<Problem>,
 }
 
 /// The modal's frame (`/verify/modal`): the backdrop, the panel with its Close button, and

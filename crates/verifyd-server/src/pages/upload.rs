@@ -18,11 +18,13 @@
 //! unusable (no document, blurred, no face, several faces…) — at most [`MAX_RETAKES`]
 //! times per image and attempt. Image bytes are never logged.
 
-use super::images::{self, ImageError, ImageFormat, MAX_IMAGE_BYTES};
+use super::flow::{refuse, to_flow};
+use super::images::{self, ImageError, MAX_IMAGE_BYTES};
+use super::input::Problem;
 use super::security::same_secret;
 use super::steps::{FlowPlan, Slot};
 use super::upload_gate::UploadGate;
-use super::views::{render_step, Problem};
+use super::views::render_step;
 use super::visit::{begin_post, checked_attempt, Visit};
 use super::{valid_session_id, PageError};
 use crate::app::AppState;
@@ -31,7 +33,7 @@ use axum::extract::multipart::MultipartError;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use tokio::sync::OwnedSemaphorePermit;
 use verifyd_checks::observation::Side;
 use verifyd_core::random_base62;
@@ -149,26 +151,18 @@ async fn read_form(
     Ok(form)
 }
 
-fn problem_text(error: ImageError, slot: Slot, document: Option<DocumentType>) -> String {
+/// Why an upload for `slot` was refused, as the page says it.
+fn image_problem(error: ImageError, slot: Slot, document: Option<DocumentType>) -> Problem {
     match error {
         ImageError::Missing => match slot {
-            Slot::Front if document == Some(DocumentType::Passport) => {
-                "Choose an image of the photo page of your passport.".to_owned()
-            }
-            Slot::Front => "Choose an image of the front of your document.".to_owned(),
-            Slot::Back => "Choose an image of the back of your document.".to_owned(),
-            Slot::Selfie => "Choose a photo of your face.".to_owned(),
+            Slot::Front if document == Some(DocumentType::Passport) => Problem::PassportPageMissing,
+            Slot::Front => Problem::FrontMissing,
+            Slot::Back => Problem::BackMissing,
+            Slot::Selfie => Problem::SelfieMissing,
         },
-        ImageError::TooLarge => "The image is larger than 10 MB. Choose a smaller image, or take the photo again at a lower resolution.".to_owned(),
-        ImageError::UnsupportedFormat => "This file is not a JPEG, PNG or WebP image. Choose a photo in one of those formats.".to_owned(),
-        ImageError::Unreadable(format) => {
-            let name = match format {
-                ImageFormat::Jpeg => "JPEG",
-                ImageFormat::Png => "PNG",
-                ImageFormat::Webp => "WebP",
-            };
-            format!("This {name} image could not be read: it may be damaged or only partly uploaded. Choose the image again, or take a new photo.")
-        }
+        ImageError::TooLarge => Problem::ImageTooLarge,
+        ImageError::UnsupportedFormat => Problem::ImageNotSupported,
+        ImageError::Unreadable(format) => Problem::ImageUnreadable(format),
     }
 }
 
@@ -190,9 +184,6 @@ fn bump_retakes(retakes: &mut Retakes, slot: Slot) {
         Slot::Selfie => retakes.selfie = retakes.selfie.saturating_add(1),
     }
 }
-
-/// Message when a plain file arrives for a session that requires live capture.
-pub const LIVE_CAPTURE_REQUIRED: &str = "This verification needs a photo taken with your device's camera on this page. Uploaded files are not accepted.";
 
 pub async fn upload(
     State(app): State<AppState>,
@@ -230,44 +221,27 @@ pub async fn upload(
     let livemode = session.livemode;
     let attempt = checked_attempt(&mut session);
     if !plan.reachable(slot.step(), attempt) {
-        return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
+        return Ok(to_flow(&id));
     }
     if verdict == Err(ImageError::Missing) && slot.file(&attempt.submission).is_some() {
         // Back on a step already done, continuing without a new image: keep it.
-        return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
+        return Ok(to_flow(&id));
     }
-    let refusal = if plan.live_capture && !form.from_camera {
-        Some((
-            LIVE_CAPTURE_REQUIRED.to_owned(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ))
+    let problem = if plan.live_capture && !form.from_camera {
+        Some(Problem::CameraRequired)
     } else {
-        verdict.err().map(|error| {
-            let status = if error == ImageError::TooLarge {
-                StatusCode::PAYLOAD_TOO_LARGE
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            (
-                problem_text(error, slot, plan.document_type(&attempt.submission)),
-                status,
-            )
-        })
+        let document = plan.document_type(&attempt.submission);
+        verdict
+            .err()
+            .map(|error| image_problem(error, slot, document))
     };
-    if let Some((message, status)) = refusal {
-        let attempt = attempt.clone();
-        drop(tx);
-        return Ok(render_step(
-            &session,
-            &attempt,
-            slot.step(),
-            Problem::Message(message),
-            status,
-        ));
+    if let Some(problem) = problem {
+        return Ok(refuse(tx, &session, slot.step(), problem));
     }
-    // Live mode: a quick reading of the photo, outside any transaction, so that a
-    // blurred or unreadable photo (or a selfie without a usable face) is taken again
-    // now rather than failing the whole session later. Asked a few times at most; then the worker decides.
+    // Live mode: a quick reading of the photo, outside any transaction, so that a blurred
+    // or unreadable photo (or a selfie without a usable face) is taken again now rather
+    // than failing the whole session later. Asked a few times at most; then the worker
+    // decides.
     let side = match slot {
         Slot::Front => Some(Side::Front),
         Slot::Back => Some(Side::Back),
@@ -291,19 +265,19 @@ pub async fn upload(
             let shown = attempt.clone();
             tx.update_session(&current).await?;
             tx.commit().await?;
+            let problem = Problem::Retake {
+                name: retake.name(),
+                message: retake.message(side, document),
+            };
             return Ok(render_step(
                 &current,
                 &shown,
                 slot.step(),
-                Problem::Retake {
-                    message: retake.message(side, document).to_owned(),
-                    name: retake.name(),
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(problem.into()),
             ));
         }
         if !plan.reachable(slot.step(), checked_attempt(&mut session)) {
-            return Ok(Redirect::to(&format!("/verify/s/{id}")).into_response());
+            return Ok(to_flow(&id));
         }
     }
     let format = verdict.map_err(|_| PageError::Internal)?;
@@ -333,5 +307,5 @@ pub async fn upload(
     }
     tx.update_session(&session).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/verify/s/{id}")).into_response())
+    Ok(to_flow(&id))
 }

@@ -26,7 +26,7 @@ pub(crate) struct Visit {
 /// The open attempt of `session` that `binding` holds: the hash matches (constant time),
 /// the attempt is still open, and it was opened through the channel that carries this
 /// kind of binding (a cookie never opens a modal attempt, nor the header a link's).
-pub(crate) fn held_attempt<'a>(
+fn held_attempt<'a>(
     session: &'a mut VerificationSession,
     binding: &Binding,
     now: i64,
