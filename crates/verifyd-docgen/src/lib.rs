@@ -646,6 +646,42 @@ pub fn legibility(spec: &DocumentSpec, photo: &PhotoSpec) -> Legibility {
     }
 }
 
+/// The printed fields a front is compared on (names, date of birth, document number).
+pub const COMPARED_FRONT_FIELDS: [&str; 4] = ["last_name", "given_names", "dob", "document_number"];
+
+/// [`legibility`] of the photo of one side, with the printed front taken into account: on
+/// the front, glare whose blown-out core covers a field the check compares with the
+/// machine-readable data (`printed`: the truth's texts) makes the photo illegible too — no
+/// reader can compare what the glare has wiped out, and refusing it is right.
+pub fn legibility_of_side(
+    spec: &DocumentSpec,
+    photo: &PhotoSpec,
+    side: Side,
+    printed: &[PrintedText],
+) -> Legibility {
+    let mut l = legibility(spec, photo);
+    let Some(glare) = photo.glare else {
+        return l;
+    };
+    if side != Side::Front {
+        return l;
+    }
+    let (cw, ch) = spec.kind.canonical_size();
+    let mut hit: Vec<&str> = printed
+        .iter()
+        .filter(|t| t.side == Side::Front && COMPARED_FRONT_FIELDS.contains(&t.field.as_str()))
+        .filter(|t| photo::glare_core_hits(glare, cw, ch, t.bbox))
+        .map(|t| t.field.as_str())
+        .collect();
+    hit.dedup();
+    if !hit.is_empty() {
+        l.reasons
+            .push(format!("glare over the printed {}", hit.join(", ")));
+        l.legible = false;
+    }
+    l
+}
+
 /// Options for [`random_spec_with`].
 #[derive(Clone, Debug)]
 pub struct SpecOptions {

@@ -9,8 +9,8 @@ use image::{DynamicImage, ImageDecoder};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use verifyd_docgen::{
-    legibility, photograph, random_photo, random_spec, render, Background, Difficulty,
-    DocumentKind, PhotoSpec,
+    legibility, legibility_of_side, photograph, random_photo, random_spec, render, Background,
+    Difficulty, DocumentKind, PhotoSpec, Side,
 };
 
 fn card(
@@ -160,6 +160,43 @@ fn legibility_follows_the_issue_definition() {
     assert!(l.legible);
     let l = legibility(&passport, &small);
     assert!(!l.legible && l.mrz_cap_height_px.unwrap() < 20.0, "{l:?}");
+}
+
+#[test]
+fn glare_over_a_printed_field_the_front_is_compared_on_makes_the_front_illegible() {
+    let (spec, doc) = card(DocumentKind::UsDrivingLicense, 4);
+    let (w, h) = spec.kind.canonical_size();
+    let clear = PhotoSpec {
+        output_width: 2000,
+        card_fraction: 0.85,
+        ..PhotoSpec::default()
+    };
+    let number = doc
+        .truth
+        .texts
+        .iter()
+        .find(|t| t.side == Side::Front && t.field == "document_number")
+        .expect("the front prints the number");
+    let [x, y, bw, bh] = number.bbox;
+    let on_number = PhotoSpec {
+        glare: Some((
+            (x + bw / 2) as f32 / w as f32,
+            (y + bh / 2) as f32 / h as f32,
+            0.05,
+        )),
+        ..clear.clone()
+    };
+    let front = legibility_of_side(&spec, &on_number, Side::Front, &doc.truth.texts);
+    assert!(!front.legible, "{front:?}");
+    assert!(
+        front.reasons.iter().any(|r| r.contains("document_number")),
+        "{front:?}"
+    );
+    // The same glare on the back, or no glare at all, changes nothing.
+    let back = legibility_of_side(&spec, &on_number, Side::Back, &doc.truth.texts);
+    assert_eq!(back, legibility(&spec, &on_number));
+    let plain = legibility_of_side(&spec, &clear, Side::Front, &doc.truth.texts);
+    assert!(plain.legible, "{plain:?}");
 }
 
 #[test]

@@ -92,9 +92,20 @@ pub fn find_document(gray: &GrayImage) -> Option<Quad> {
 
     let mut candidates = Vec::new();
     // Edges: the document's outline against the background.
-    let edges = imageproc::edges::canny(&smooth, 15.0, 40.0);
-    let edges = imageproc::morphology::dilate(&edges, imageproc::distance_transform::Norm::LInf, 2);
-    candidates.extend(quads_of(&edges, image_area));
+    // Faint edges too (a light card on a light surface), as further candidates; at that
+    // sensitivity a textured surface outlines shapes too, so an outline that runs into the
+    // photo's border does not count (a whole card lies inside the photo).
+    for (low, high, off_border) in [(15.0, 40.0, false), (6.0, 16.0, true)] {
+        let edges = imageproc::edges::canny(&smooth, low, high);
+        let edges =
+            imageproc::morphology::dilate(&edges, imageproc::distance_transform::Norm::LInf, 2);
+        let found = quads_of(&edges, image_area);
+        candidates.extend(
+            found
+                .into_iter()
+                .filter(|(quad, _)| !off_border || inside_border(quad, small.dimensions())),
+        );
+    }
     // Brightness: a document lighter (or darker) than the surface it lies on.
     let level = imageproc::contrast::otsu_level(&smooth);
     for invert in [false, true] {
@@ -109,6 +120,14 @@ pub fn find_document(gray: &GrayImage) -> Option<Quad> {
         .into_iter()
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(quad, _)| quad.scaled(1.0 / factor))
+}
+
+/// Whether every corner of `quad` lies clear of the border of an image of `size`.
+fn inside_border(quad: &Quad, (w, h): (u32, u32)) -> bool {
+    let margin = w.max(h) as f32 * 0.015;
+    quad.corners.iter().all(|&(x, y)| {
+        x >= margin && y >= margin && x <= w as f32 - margin && y <= h as f32 - margin
+    })
 }
 
 /// Convincing quadrilaterals among the outer contours of a binary image, with a score.
