@@ -56,29 +56,47 @@ RUST_LOG="${RUST_LOG:-warn}" \
   >"$work/verifyd.log" 2>&1 &
 verifyd_pid=$!
 
+# A second verifyd with the operator's branding (business name, icon, a light accent colour
+# whose button text must turn dark), for tests/branding.test.mjs. No models: it serves test
+# mode only.
+branded_port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+export VERIFYD_E2E_BRANDED_URL="http://127.0.0.1:$branded_port"
+export VERIFYD_E2E_BUSINESS_NAME="Northwind Savings & Loans"
+node "$here/lib/brand-icon.mjs" "$work/brand-icon.png"
+VERIFYD_API_KEYS="$VERIFYD_E2E_SK_TEST,$VERIFYD_E2E_SK_LIVE,$VERIFYD_E2E_PK_TEST,$VERIFYD_E2E_PK_LIVE" \
+RUST_LOG="${RUST_LOG:-warn}" \
+  "$bin" serve --listen "127.0.0.1:$branded_port" --database "sqlite://$work/branded.db" \
+  --models-dir "$work/no-models" \
+  --business-name "$VERIFYD_E2E_BUSINESS_NAME" --business-icon "$work/brand-icon.png" \
+  --accent-color "#ffd400" \
+  >"$work/branded.log" 2>&1 &
+branded_pid=$!
+
 stop() {
-  kill "$verifyd_pid" 2>/dev/null || true
+  kill "$verifyd_pid" "$branded_pid" 2>/dev/null || true
   wait "$verifyd_pid" 2>/dev/null || true
+  wait "$branded_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap stop EXIT
 
-ready=""
-for _ in $(seq 1 100); do
-  if node -e "fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" "$VERIFYD_E2E_URL/"; then
-    ready=1
-    break
-  fi
-  if ! kill -0 "$verifyd_pid" 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
-if [ -z "$ready" ]; then
+# Waits for the verifyd with pid $1 to answer at $2; its log is $3.
+wait_ready() {
+  for _ in $(seq 1 100); do
+    if node -e "fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" "$2/"; then
+      return 0
+    fi
+    if ! kill -0 "$1" 2>/dev/null; then
+      break
+    fi
+    sleep 0.1
+  done
   echo "e2e: verifyd did not start; its log:" >&2
-  cat "$work/verifyd.log" >&2
+  cat "$3" >&2
   exit 1
-fi
+}
+wait_ready "$verifyd_pid" "$VERIFYD_E2E_URL" "$work/verifyd.log"
+wait_ready "$branded_pid" "$VERIFYD_E2E_BRANDED_URL" "$work/branded.log"
 
 echo "==> browser tests against $VERIFYD_E2E_URL"
 status=0

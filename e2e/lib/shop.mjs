@@ -6,14 +6,14 @@
 import http from 'node:http';
 import { BASE } from './harness.mjs';
 
-const page = (stylesheet) => `<!doctype html>
+const page = (stylesheet, base) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Example shop</title>
 ${stylesheet ? '<link rel="stylesheet" href="/shop.css">' : ''}
-<script src="${BASE}/v3/"></script>
+<script src="${base}/v3/"></script>
 <script src="/shop.js" defer></script>
 </head>
 <body>
@@ -34,9 +34,10 @@ document.getElementById('verify').addEventListener('click', async () => {
 /**
  * Starts the shop. `hostname` is the name the browser uses for it (`127.0.0.1`: same site as
  * verifyd in these tests; `localhost`: another site). `css` is the shop's own stylesheet.
- * `frameVerifyd: false` leaves verifyd out of the page's `frame-src`.
+ * `frameVerifyd: false` leaves verifyd out of the page's `frame-src`. `base`: the verifyd
+ * whose drop-in the shop loads (default: the main one).
  */
-export async function startShop({ hostname = '127.0.0.1', css = '', frameVerifyd = true } = {}) {
+export async function startShop({ hostname = '127.0.0.1', css = '', frameVerifyd = true, base = BASE } = {}) {
   let nextSecret = null;
   let probeCookieSeen = null;
   const server = http.createServer((req, res) => {
@@ -46,9 +47,9 @@ export async function startShop({ hostname = '127.0.0.1', css = '', frameVerifyd
         'content-type': 'text/html; charset=utf-8',
         // The integrator's own strict policy: the drop-in needs only its script and frame.
         // (`frameVerifyd: false` forgets frame-src, a mistake the drop-in must survive.)
-        'content-security-policy': `default-src 'self'; script-src 'self' ${BASE}; frame-src ${frameVerifyd ? BASE : "'none'"}; style-src 'self'`,
+        'content-security-policy': `default-src 'self'; script-src 'self' ${base}; frame-src ${frameVerifyd ? base : "'none'"}; style-src 'self'`,
       });
-      res.end(page(css));
+      res.end(page(css, base));
     } else if (url.pathname === '/shop.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' });
       res.end(script);

@@ -3,6 +3,7 @@
 //! the workers. The binary and the tests build the server the same way.
 
 use crate::auth::KeyRing;
+use crate::branding::{Branding, BrandingConfig};
 use crate::live_checks::{LiveChecks, LiveChecksConfig};
 use crate::pages::upload_gate::{UploadGate, UploadLimits};
 use crate::routes;
@@ -42,6 +43,9 @@ pub struct ServerConfig {
     pub retention: Retention,
     /// Connection timeouts (request heads, idle keep-alive, shutdown drain).
     pub http_timeouts: crate::serve::HttpTimeouts,
+    /// The business name, icon and accent colour of the hosted pages (checked by
+    /// [`Application::build`]).
+    pub branding: BrandingConfig,
 }
 
 /// How long data is kept when nobody asks for it to go.
@@ -78,6 +82,7 @@ impl ServerConfig {
             rate_limits: crate::rate_limit::RateLimits::default(),
             retention: Retention::default(),
             http_timeouts: crate::serve::HttpTimeouts::default(),
+            branding: BrandingConfig::default(),
         }
     }
 }
@@ -105,6 +110,7 @@ struct Inner {
     upload_gate: UploadGate,
     rate_limiter: crate::rate_limit::RateLimiter,
     retention: Retention,
+    branding: Branding,
     /// When this process last recorded each stored key's use (seconds), so that a key's
     /// `last_used_at` costs a write at most once a minute.
     key_uses: std::sync::Mutex<std::collections::HashMap<String, i64>>,
@@ -147,6 +153,11 @@ impl AppState {
 
     pub fn retention(&self) -> Retention {
         self.0.retention
+    }
+
+    /// The operator's business name, icon and accent colour.
+    pub fn branding(&self) -> &Branding {
+        &self.0.branding
     }
 
     /// Whether this process should record a use of key `id` at `now` (seconds) now: once a
@@ -208,6 +219,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         keys: KeyRing,
         public_url: String,
+        branding: Branding,
         config: &ServerConfig,
     ) -> Result<Self, BuildError> {
         let live_checks =
@@ -238,6 +250,7 @@ impl AppState {
             upload_gate: UploadGate::new(config.upload_limits),
             rate_limiter: crate::rate_limit::RateLimiter::new(config.rate_limits),
             retention: config.retention,
+            branding,
             key_uses: Default::default(),
         })))
     }
@@ -305,6 +318,8 @@ pub async fn run_workers_until_stopped(config: ServerConfig) -> Result<(), Build
         Arc::new(SystemClock),
         KeyRing::from_configured(&[]).map_err(BuildError::Config)?,
         public_url,
+        // Workers draw no pages.
+        Branding::default(),
         &config,
     )?;
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -338,6 +353,7 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, BuildError> {
         let keys = KeyRing::from_configured(&config.api_keys).map_err(BuildError::Config)?;
+        let branding = Branding::from_config(&config.branding).map_err(BuildError::Config)?;
         let store = Store::connect(&config.database).await?;
         if store.backend() == verifyd_store::Backend::Sqlite {
             // One process owns a SQLite database: claims left in flight are from a crash.
@@ -365,7 +381,7 @@ impl Application {
                 format!("http://{addr}")
             }
         };
-        let state = AppState::new(store, clock, keys, public_url, &config)?;
+        let state = AppState::new(store, clock, keys, public_url, branding, &config)?;
         Ok(Self {
             listener,
             local_addr,

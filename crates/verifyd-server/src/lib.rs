@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod branding;
 pub mod cpu_pool;
 pub mod error;
 pub mod expand;

@@ -14,6 +14,7 @@ use verifyd_core::keys::{
 };
 use verifyd_core::{random_base62, Clock, SystemClock};
 use verifyd_server::app::Retention;
+use verifyd_server::branding::BrandingConfig;
 use verifyd_server::external_verifier::ExternalVerifierConfig;
 use verifyd_server::live_checks::LiveChecksConfig;
 use verifyd_server::pages::upload_gate::UploadLimits;
@@ -173,6 +174,33 @@ impl UploadArgs {
     }
 }
 
+/// The hosted pages' branding, as Stripe's branding settings (for `serve`).
+#[derive(Args, Clone)]
+struct BrandingArgs {
+    /// Business name shown on every hosted page and in the modal ("<name> would like to
+    /// verify your identity"); 1–80 characters. Without it the pages use neutral wording.
+    #[arg(long, env = "VERIFYD_BUSINESS_NAME")]
+    business_name: Option<String>,
+    /// Icon shown beside the business name: a PNG or JPEG file of at most 512 KB (no SVG),
+    /// read once at startup. Without it the pages show verifyd's mark.
+    #[arg(long, env = "VERIFYD_BUSINESS_ICON")]
+    business_icon: Option<std::path::PathBuf>,
+    /// Accent colour of buttons and links, #RRGGBB or #RGB (default #1f3a8a). Text colours
+    /// are derived from it to keep WCAG AA contrast.
+    #[arg(long, env = "VERIFYD_ACCENT_COLOR")]
+    accent_color: Option<String>,
+}
+
+impl BrandingArgs {
+    fn config(&self) -> BrandingConfig {
+        BrandingConfig {
+            business_name: self.business_name.clone(),
+            icon: self.business_icon.clone(),
+            accent_color: self.accent_color.clone(),
+        }
+    }
+}
+
 /// How live-mode submissions are checked (for `serve` with workers, and `worker`; `serve`
 /// also uses the reader for feedback on uploads).
 #[derive(Args, Clone)]
@@ -304,6 +332,8 @@ enum Command {
         no_worker: bool,
         #[command(flatten)]
         uploads: UploadArgs,
+        #[command(flatten)]
+        branding: BrandingArgs,
         /// Live-mode API requests per second allowed to each key (Stripe's rate: 100);
         /// more get Stripe's 429 `rate_limit`. 0 turns the limit off.
         #[arg(long, env = "VERIFYD_RATE_LIMIT_LIVE", default_value_t = 100)]
@@ -502,6 +532,7 @@ async fn main() -> ExitCode {
             no_migrate,
             no_worker,
             uploads,
+            branding,
             rate_limit_live,
             rate_limit_test,
             header_read_timeout,
@@ -526,6 +557,7 @@ async fn main() -> ExitCode {
                             test_per_second: rate_limit_test,
                         },
                         std::time::Duration::from_secs(header_read_timeout.max(1)),
+                        branding.config(),
                     ),
                     (config, webhooks.job_lease, live, retention),
                 )
@@ -617,14 +649,16 @@ async fn serve(
     public_url: Option<String>,
     api_keys: Vec<String>,
     (no_migrate, no_worker): (bool, bool),
-    (upload_limits, rate_limits, header_read_timeout): (
+    (upload_limits, rate_limits, header_read_timeout, branding): (
         UploadLimits,
         RateLimits,
         std::time::Duration,
+        BrandingConfig,
     ),
     (webhooks, job_lease, live, retention): (WebhookConfig, u64, LiveChecksConfig, Retention),
 ) -> Result<(), String> {
     let mut config = ServerConfig::new(listen, database.url.clone());
+    config.branding = branding;
     config.upload_limits = upload_limits;
     config.rate_limits = rate_limits;
     config.retention = retention;

@@ -131,7 +131,7 @@ pub async fn end_page(
         End::Declined => Message::Declined { return_link },
         End::DeviceUnsupported => Message::DeviceUnsupported { return_link },
     };
-    let mut chrome = Chrome::new("end", test_mode);
+    let mut chrome = Chrome::new(app.branding(), "end", test_mode);
     if via_modal {
         // The modal's frame hands this result to its parent and closes.
         chrome = chrome.in_modal(Some(end.modal_result()));

@@ -1,9 +1,17 @@
 //! Every way a page request can fail ([`PageError`]), and the HTML page each failure gets:
 //! its status, its words (in `templates/message.html`) and, in the modal, the result the
 //! frame hands its parent. Internal causes are logged once here, never shown.
+//!
+//! A failure becomes a page in two steps, because the page needs what only the server
+//! knows (the operator's branding) and `IntoResponse` is given nothing: `into_response`
+//! leaves the failure in the response's extensions, and [`render_failures`], a layer of the
+//! pages router, draws it with the server's branding.
 
 use super::security::Csp;
 use super::templates::{self, Chrome, Message, MessagePage, ModalResult};
+use crate::app::AppState;
+use crate::branding::Branding;
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -20,7 +28,7 @@ pub struct ExpiredContext {
 }
 
 /// Every way a page request can fail, each rendered as an HTML page.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum PageError {
     /// The link, client secret or attempt cannot be used (any reason: unknown, used,
     /// expired, another browser, session no longer waiting for input). Always 410.
@@ -61,12 +69,48 @@ impl From<crate::processing::ProcessingError> for PageError {
     }
 }
 
+/// A failure on its way to [`render_failures`].
+#[derive(Debug, Clone)]
+struct Unrendered(PageError);
+
 impl IntoResponse for PageError {
+    /// The failure's status, with the failure itself for [`render_failures`] to draw.
     fn into_response(self) -> Response {
-        let plain = || Chrome::new("error", false);
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(Unrendered(self));
+        response
+    }
+}
+
+/// The pages router's layer that draws failures left by [`PageError::into_response`] with
+/// the server's branding.
+pub async fn render_failures(State(app): State<AppState>, mut response: Response) -> Response {
+    match response.extensions_mut().remove::<Unrendered>() {
+        Some(Unrendered(error)) => error.render(app.branding()),
+        None => response,
+    }
+}
+
+impl PageError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            PageError::Expired(_) => StatusCode::GONE,
+            PageError::Csrf { .. } => StatusCode::FORBIDDEN,
+            PageError::BadRequest => StatusCode::BAD_REQUEST,
+            PageError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The failure's page, drawn with `brand`.
+    pub fn render(self, brand: &Branding) -> Response {
+        let plain = || Chrome::new(brand, "error", false);
         let (status, chrome, message) = match self {
             PageError::Expired(context) => {
-                let mut chrome = Chrome::new("expired", context.test_mode == Some(true));
+                let mut chrome = Chrome::new(brand, "expired", context.test_mode == Some(true));
                 if context.in_modal {
                     chrome = chrome.in_modal(Some(ModalResult::error(
                         "session_expired",
@@ -81,7 +125,7 @@ impl IntoResponse for PageError {
             }
             PageError::Csrf { test_mode } => (
                 StatusCode::FORBIDDEN,
-                Chrome::new("error", test_mode),
+                Chrome::new(brand, "error", test_mode),
                 Message::FormExpired,
             ),
             PageError::BadRequest => (StatusCode::BAD_REQUEST, plain(), Message::BadRequest),
@@ -138,7 +182,7 @@ mod tests {
             (PageError::Busy, 503, "Please try again in a moment"),
         ];
         for (error, status, words) in cases {
-            let response = error.into_response();
+            let response = error.render(&Branding::default());
             assert_eq!(response.status().as_u16(), status);
             let body = axum::body::to_bytes(response.into_body(), usize::MAX)
                 .await

@@ -33,6 +33,7 @@ pub(crate) fn to_flow(id: &str) -> Response {
 /// A refused post: nothing is written (the transaction is dropped), and `step` of the
 /// attempt `begin_post` checked is shown again with the refusal.
 pub(crate) fn refuse(
+    app: &AppState,
     tx: Tx,
     session: &VerificationSession,
     step: Step,
@@ -40,7 +41,7 @@ pub(crate) fn refuse(
 ) -> Response {
     drop(tx);
     let attempt = session.attempt.as_ref().expect("begin_post() checked it");
-    render_step(session, attempt, step, Some(refusal.into()))
+    render_step(app.branding(), session, attempt, step, Some(refusal.into()))
 }
 
 /// GET on a form's address (a bookmark, a reload after the redirect): back to the flow.
@@ -64,7 +65,7 @@ pub async fn show(
     let step = input::requested_step(query.as_deref())
         .filter(|s| plan.reachable(*s, &attempt))
         .unwrap_or_else(|| plan.current(&attempt));
-    Ok(render_step(&session, &attempt, step, None))
+    Ok(render_step(app.branding(), &session, &attempt, step, None))
 }
 
 /// `POST …/consent`: `decision=accept` or `decision=decline`.
@@ -121,6 +122,7 @@ pub async fn document_type(
         .filter(|t| plan.permitted.contains(t));
     let Some(chosen) = chosen else {
         return Ok(refuse(
+            &app,
             tx,
             &session,
             Step::DocumentType,
@@ -162,7 +164,7 @@ pub async fn id_number(
         Err(problem) => {
             let typed = form.id_number.unwrap_or_default();
             let refusal = Refusal::IdNumber { typed, problem };
-            Ok(refuse(tx, &session, Step::IdNumber, refusal))
+            Ok(refuse(&app, tx, &session, Step::IdNumber, refusal))
         }
     }
 }
@@ -187,7 +189,7 @@ pub async fn details(
             tx.commit().await?;
             Ok(to_flow(&id))
         }
-        Err(refusal) => Ok(refuse(tx, &session, Step::Details, refusal)),
+        Err(refusal) => Ok(refuse(&app, tx, &session, Step::Details, refusal)),
     }
 }
 
@@ -252,7 +254,7 @@ pub async fn submit(
         .find(|&s| s != Step::Review && !plan.is_done(s, &attempt));
     let not_live = plan.live_capture && !attempt.submission.live_capture;
     if let Some(step) = missing.or(not_live.then_some(Step::Front)) {
-        return Ok(refuse(tx, &session, step, Problem::StepNotDone));
+        return Ok(refuse(&app, tx, &session, step, Problem::StepNotDone));
     }
     let mut submission = attempt.submission.clone();
     submission.test_outcome = None;

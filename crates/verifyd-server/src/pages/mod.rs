@@ -12,8 +12,9 @@
 //! - `GET  /verify/s/{session}` (`?step=`) and the `POST /verify/s/{session}/…` steps —
 //!   consent, document type, images, ID number, details, test outcome, submit ([`flow`],
 //!   [`upload`]); `GET /verify/s/{session}/end/{kind}` — the last page ([`end`]).
-//! - `GET  /verify/assets/{file}` and `GET /v3/` — CSS, the page script and the drop-in
-//!   JavaScript ([`assets`]).
+//! - `GET  /verify/assets/{file}` and `GET /v3/` — CSS (with `brand.css`, generated from
+//!   the operator's accent colour), the page script, the icon (the operator's at
+//!   `brand-icon`) and the drop-in JavaScript ([`assets`]).
 //!
 //! A flow request passes the guard in [`visit`] (session, binding, attempt, CSRF), reads
 //! its input through [`input`], and shows a step through [`views`]; every page's words are
@@ -54,7 +55,7 @@ pub const UPLOAD_BODY_LIMIT: usize = 25 * 1024 * 1024;
 pub const FORM_BODY_LIMIT: usize = 64 * 1024;
 
 /// Routes of the hosted flow, merged into the API router.
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/verify/start/{token}",
@@ -107,6 +108,10 @@ pub fn router() -> Router<AppState> {
         .route("/verify/", any(not_found))
         .route("/verify/{*rest}", any(not_found))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
+        .layer(axum::middleware::map_response_with_state(
+            state,
+            error::render_failures,
+        ))
         .layer(axum::middleware::map_response(security::stamp_headers))
 }
 

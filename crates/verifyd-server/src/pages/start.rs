@@ -107,13 +107,13 @@ fn parent_origin_of(query: Option<&str>) -> Option<String> {
 /// `GET /verify/modal?parent=<origin>`: the page the drop-in loads in its iframe, where the
 /// whole modal is drawn and its flow runs. It holds nothing secret when served; only the
 /// named origin may frame it, and it takes the client secret only from that origin.
-pub async fn modal_frame(RawQuery(query): RawQuery) -> Response {
+pub async fn modal_frame(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let parent = parent_origin_of(query.as_deref());
     let Some(parent) = parent else {
         // Without its parent's origin the frame cannot work (an out-of-date drop-in, or
         // the page opened by hand): say so to whoever shows it; there is nothing to protect.
         let page = MessagePage {
-            chrome: Chrome::new("modal-error", false).in_modal(None),
+            chrome: Chrome::new(app.branding(), "modal-error", false).in_modal(None),
             message: Message::ModalWithoutParent,
         };
         let csp = Csp {
@@ -125,7 +125,7 @@ pub async fn modal_frame(RawQuery(query): RawQuery) -> Response {
     let page = ModalFramePage {
         chrome: Chrome {
             parent_origin: Some(parent.clone()),
-            ..Chrome::new("modal", false).in_modal(None)
+            ..Chrome::new(app.branding(), "modal", false).in_modal(None)
         },
     };
     let csp = Csp {
@@ -145,6 +145,7 @@ pub struct OpenModalForm {
 /// result it hands to its parent, whose message the page shows too (`expired`: the client
 /// secret cannot be used). Fetched by the frame, never framed itself.
 fn modal_failure(
+    app: &AppState,
     status: StatusCode,
     test_mode: bool,
     code: &'static str,
@@ -152,7 +153,7 @@ fn modal_failure(
     message: &str,
 ) -> Result<Response, PageError> {
     let page = MessagePage {
-        chrome: Chrome::new("modal-error", test_mode)
+        chrome: Chrome::new(app.branding(), "modal-error", test_mode)
             .in_modal(Some(ModalResult::error(code, message))),
         message: Message::ModalNotOpened { expired },
     };
@@ -186,6 +187,7 @@ pub async fn open_modal(
         Ok(caller) => caller,
         Err(error) if error.status == StatusCode::UNAUTHORIZED => {
             return modal_failure(
+                &app,
                 StatusCode::UNAUTHORIZED,
                 false,
                 "invalid_publishable_key",
@@ -198,6 +200,7 @@ pub async fn open_modal(
     let secret = form.client_secret.unwrap_or_default();
     let expired = |test_mode| {
         modal_failure(
+            &app,
             StatusCode::GONE,
             test_mode,
             "session_expired",
@@ -218,6 +221,7 @@ pub async fn open_modal(
             ("test", "live")
         };
         return modal_failure(
+            &app,
             StatusCode::UNAUTHORIZED,
             !peek.livemode,
             "invalid_publishable_key",

@@ -13,6 +13,7 @@ use super::images::ImageFormat;
 use super::input::Problem;
 use super::security::{Csp, Framing};
 use super::steps::{FlowPlan, Slot};
+use crate::branding::Branding;
 use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -32,18 +33,32 @@ pub struct Chrome {
     pub parent_origin: Option<String>,
     /// In the modal: the result the frame hands its parent when it shows this page.
     pub result: Option<ModalResult>,
+    /// The operator's business name, icon and accent (`--business-name`, …).
+    pub brand: Branding,
 }
 
 impl Chrome {
     /// The context of every page, built here and nowhere else.
-    pub fn new(page: &'static str, test_mode: bool) -> Self {
+    pub fn new(brand: &Branding, page: &'static str, test_mode: bool) -> Self {
         Self {
             page,
             test_mode,
             channel: "link",
             parent_origin: None,
             result: None,
+            brand: brand.clone(),
         }
+    }
+
+    /// The business that asks for the verification, if its name is configured: the pages
+    /// name it instead of "the site that sent you here".
+    pub fn business(&self) -> Option<&str> {
+        self.brand.name()
+    }
+
+    /// The operator's icon is served at [`BRAND_ICON_PATH`].
+    pub fn has_icon(&self) -> bool {
+        self.brand.icon().is_some()
     }
 
     /// The page is shown in the modal's frame, which hands `result` (if any) to its parent.

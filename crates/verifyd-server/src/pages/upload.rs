@@ -236,7 +236,7 @@ pub async fn upload(
             .map(|error| image_problem(error, slot, document))
     };
     if let Some(problem) = problem {
-        return Ok(refuse(tx, &session, slot.step(), problem));
+        return Ok(refuse(&app, tx, &session, slot.step(), problem));
     }
     // Live mode: a quick reading of the photo, outside any transaction, so that a blurred
     // or unreadable photo (or a selfie without a usable face) is taken again now rather
@@ -270,6 +270,7 @@ pub async fn upload(
                 message: retake.message(side, document),
             };
             return Ok(render_step(
+                app.branding(),
                 &current,
                 &shown,
                 slot.step(),

@@ -10,6 +10,7 @@ use super::templates::{
     self, Chrome, ConsentPage, DetailsErrors, DetailsPage, DetailsValues, DocumentChoice,
     DocumentTypePage, FlowChrome, IdNumberPage, ImagePage, ReviewItem, ReviewPage, ReviewRow,
 };
+use crate::branding::Branding;
 use axum::http::StatusCode;
 use axum::response::Response;
 use verifyd_core::session::{DocumentType, VerificationSession};
@@ -17,6 +18,7 @@ use verifyd_core::submission::{Attempt, Channel, Submission, TestOutcome};
 
 /// What every step's page is built from.
 struct StepView<'a> {
+    brand: &'a Branding,
     session: &'a VerificationSession,
     attempt: &'a Attempt,
     plan: FlowPlan,
@@ -29,7 +31,7 @@ impl StepView<'_> {
     }
 
     fn chrome(&self, page: &'static str) -> Chrome {
-        let chrome = Chrome::new(page, !self.session.livemode);
+        let chrome = Chrome::new(self.brand, page, !self.session.livemode);
         match self.attempt.channel {
             Channel::Link => chrome,
             Channel::Modal => chrome.in_modal(None),
@@ -91,6 +93,7 @@ fn flow_csp(session: &VerificationSession, attempt: &Attempt) -> Csp {
 
 /// Renders `step` of the attempt; after a refused post, with the refusal (and its status).
 pub(crate) fn render_step(
+    brand: &Branding,
     session: &VerificationSession,
     attempt: &Attempt,
     step: Step,
@@ -100,6 +103,7 @@ pub(crate) fn render_step(
     let problem = refusal.as_ref().and_then(Refusal::problem);
     let csp = flow_csp(session, attempt);
     let view = StepView {
+        brand,
         session,
         attempt,
         plan: FlowPlan::for_session(session),

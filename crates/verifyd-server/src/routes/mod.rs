@@ -65,7 +65,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/test_helpers/identity/verification_sessions/{session}/require_input",
             post(test_helpers::require_input),
         )
-        .merge(crate::pages::router())
+        .merge(crate::pages::router(state.clone()))
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)
         .layer(axum::middleware::from_fn_with_state(

@@ -1,6 +1,7 @@
 //! Integration tests of the HTTP API: the real server on a real port, a fresh SQLite file
 //! per test, requests as Stripe's SDKs send them.
 
+mod branding;
 mod common;
 mod errors;
 mod expand;

@@ -13,7 +13,7 @@ use verifyd_core::submission::applicable_failures;
 
 const PARENT: &str = "http://localhost:4242";
 /// `PARENT` as the drop-in writes it in the frame's address (`encodeURIComponent`).
-const PARENT_ENCODED: &str = "http%3A%2F%2Flocalhost%3A4242";
+pub(crate) const PARENT_ENCODED: &str = "http%3A%2F%2Flocalhost%3A4242";
 /// The header in which the modal's frame sends its binding secret.
 const BINDING_HEADER: &str = "verifyd-binding";
 /// What the frame's open request carries: its mark, and the browser's word that it comes
@@ -22,10 +22,10 @@ const MODAL_OPEN: [(&str, &str); 2] =
     [("verifyd-modal", "open"), ("sec-fetch-site", "same-origin")];
 
 /// One page as a browser received it.
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 impl Page {
@@ -36,7 +36,7 @@ impl Page {
             .unwrap_or("")
     }
 
-    fn header(&self, name: &str) -> &str {
+    pub fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -51,19 +51,19 @@ impl Page {
         self.body[start..end].to_owned()
     }
 
-    fn has_testid(&self, id: &str) -> bool {
+    pub fn has_testid(&self, id: &str) -> bool {
         self.body.contains(&format!("data-testid=\"{id}\""))
     }
 
     #[track_caller]
-    fn assert_status(&self, status: u16) {
+    pub fn assert_status(&self, status: u16) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
     }
 }
 
 /// A browser: its own cookies, redirects left to the test. As the modal's frame it also
 /// holds the binding secret verifyd handed it, and sends it with every request.
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     client: reqwest::Client,
     cookies: Vec<(String, String)>,
@@ -71,7 +71,7 @@ struct Browser {
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub fn new(app: &TestApp) -> Self {
         Self {
             base: app.base.clone(),
             client: reqwest::Client::builder()
@@ -129,7 +129,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub async fn get(&mut self, path: &str) -> Page {
         let request = self.client.get(self.url(path));
         self.send(request).await
     }
@@ -196,7 +196,7 @@ impl Browser {
 }
 
 /// A 1×1 grey PNG, built here: signature, IHDR, one stored-deflate IDAT, IEND.
-fn tiny_png() -> Vec<u8> {
+pub(crate) fn tiny_png() -> Vec<u8> {
     png_with_text(None)
 }
 
@@ -249,7 +249,7 @@ fn png_with_text(text: Option<&str>) -> Vec<u8> {
 }
 
 /// A 2×2 baseline JPEG as a browser's encoder (Chromium's canvas) wrote it.
-fn tiny_jpeg() -> Vec<u8> {
+pub(crate) fn tiny_jpeg() -> Vec<u8> {
     vec![
         0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00,
         0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xDB, 0x00, 0x43, 0x00, 0x10, 0x0B, 0x0C, 0x0E, 0x0C,
@@ -295,7 +295,7 @@ async fn spawn() -> TestApp {
     TestApp::spawn_with(Options { run_workers: false }).await
 }
 
-async fn create(app: &TestApp, key: &str, extra: &[(&str, &str)]) -> Value {
+pub(crate) async fn create(app: &TestApp, key: &str, extra: &[(&str, &str)]) -> Value {
     let mut pairs = vec![("type", "document")];
     pairs.extend_from_slice(extra);
     let reply = app
@@ -323,7 +323,7 @@ fn id_of(session: &Value) -> String {
 }
 
 /// Opens `session`'s link in a new browser and returns it with the consent page.
-async fn open(app: &TestApp, session: &Value) -> (Browser, Page) {
+pub(crate) async fn open(app: &TestApp, session: &Value) -> (Browser, Page) {
     let mut browser = Browser::new(app);
     let start = browser.get(&url_of(session)).await;
     assert_eq!(start.status, StatusCode::SEE_OTHER, "{}", start.body);
