@@ -12,6 +12,8 @@ use axum::http::StatusCode;
 use axum::Form;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use verifyd_checks::dates;
+use verifyd_core::clock::utc_date;
 use verifyd_core::session::Date;
 use verifyd_core::submission::Submission;
 
@@ -153,29 +155,6 @@ fn name(raw: Option<&str>, missing: Problem) -> Result<String, Problem> {
     Ok(value.to_owned())
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
 /// A date of birth from its three boxes; must be a real date in the past, after 1900.
 fn date_of_birth(day: &str, month: &str, year: &str, now_millis: i64) -> Result<Date, Problem> {
     let (day, month, year) = (day.trim(), month.trim(), year.trim());
@@ -189,14 +168,15 @@ fn date_of_birth(day: &str, month: &str, year: &str, now_millis: i64) -> Result<
     ) else {
         return Err(Problem::BirthDateNotNumbers);
     };
-    if !(1..=12).contains(&m) || y < 1900 || d == 0 || d > days_in_month(y, m) {
-        return Err(Problem::BirthDateNotReal);
-    }
-    let today = civil_from_days(now_millis.div_euclid(86_400_000));
-    if (y, m, d) >= today {
+    let year = match i32::try_from(y) {
+        Ok(year) if year >= 1900 && dates::is_valid(year, m, d) => year,
+        _ => return Err(Problem::BirthDateNotReal),
+    };
+    let today = utc_date(now_millis.div_euclid(1000));
+    if dates::ymd(&today).is_some_and(|today| (year, m, d) >= today) {
         return Err(Problem::BirthDateNotPast);
     }
-    Ok(Date::new(y as i32, m, d))
+    Ok(Date::new(year, m, d))
 }
 
 /// The details step's fields (`type=id_number` sessions), every one checked.
@@ -260,13 +240,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn calendar_dates_come_from_epoch_days() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-    }
-
-    #[test]
     fn dates_of_birth_must_be_real_and_past() {
         let now = 19_723 * 86_400_000; // 2024-01-01
         assert_eq!(
@@ -279,6 +252,15 @@ mod tests {
         assert!(date_of_birth("", "1", "1990", now).is_err());
         assert!(date_of_birth("a", "1", "1990", now).is_err());
         assert!(date_of_birth("1", "13", "1990", now).is_err());
+        assert!(date_of_birth("31", "12", "2023", now).is_ok());
+        assert_eq!(
+            date_of_birth("1", "1", "1899", now),
+            Err(Problem::BirthDateNotReal)
+        );
+        assert_eq!(
+            date_of_birth("1", "1", "99999999999", now),
+            Err(Problem::BirthDateNotReal)
+        );
     }
 
     #[test]
