@@ -1,5 +1,7 @@
 //! Finding the document in a photo and flattening it: the card or passport page is the
-//! largest convex, roughly rectangular region whose edges stand out from the background.
+//! largest convex, roughly rectangular region whose edges stand out from the background
+//! all along its outline (a shape that wood grain, a shadow or the photo's border made
+//! is an edge along a side or two only).
 //! Its four corners give a perspective transform onto an upright rectangle of the
 //! document's own proportions (ID-1 cards 85.60 × 53.98 mm, passport pages 125 × 88 mm),
 //! which the readers then work on. When nothing convincing is found, the whole image is
@@ -116,10 +118,83 @@ pub fn find_document(gray: &GrayImage) -> Option<Quad> {
         let mask = imageproc::morphology::open(&mask, imageproc::distance_transform::Norm::LInf, 2);
         candidates.extend(quads_of(&mask, image_area));
     }
+    // A card's outline is an edge all the way round; a shape that a textured or shaded
+    // surface made (wood grain, a shadow, the photo's own border) is an edge along a side
+    // or two. Each candidate's score is weighed by the square of the share of its outline
+    // that is an edge.
     candidates
         .into_iter()
+        .map(|(quad, score)| {
+            let support = outline_support(&smooth, &quad);
+            let weighed = if score > 0.0 {
+                score * support * support
+            } else {
+                score
+            };
+            (quad, weighed)
+        })
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(quad, _)| quad.scaled(1.0 / factor))
+}
+
+/// How far either side of an outline the surfaces are compared, in search pixels, and the
+/// difference in brightness that makes an edge there.
+const OUTLINE_PROBE: [f32; 3] = [3.0, 4.0, 5.0];
+const OUTLINE_STEP: f32 = 4.0;
+/// Points probed along each side (the ends, where card corners are rounded, left out).
+const OUTLINE_POINTS: usize = 24;
+
+/// The share of `quad`'s outline (on the search image `smooth`) along which the inside
+/// differs from the outside by at least [`OUTLINE_STEP`], in the direction that holds for
+/// most of that side (a card is lighter, or darker, than its surface all along an edge).
+/// The four sides weigh alike; a point whose probe leaves the image is no edge.
+fn outline_support(smooth: &GrayImage, quad: &Quad) -> f32 {
+    let (w, h) = (smooth.width() as f32, smooth.height() as f32);
+    let c = quad.corners;
+    let centre = (
+        c.iter().map(|p| p.0).sum::<f32>() / 4.0,
+        c.iter().map(|p| p.1).sum::<f32>() / 4.0,
+    );
+    let mean_at = |points: &mut dyn Iterator<Item = (f32, f32)>| -> Option<f32> {
+        let mut sum = 0.0;
+        let mut n = 0.0;
+        for (x, y) in points {
+            if x < 0.0 || y < 0.0 || x > w - 1.0 || y > h - 1.0 {
+                return None;
+            }
+            sum += f32::from(smooth.get_pixel(x.round() as u32, y.round() as u32)[0]);
+            n += 1.0;
+        }
+        Some(sum / n)
+    };
+    let mut total = 0.0;
+    for i in 0..4 {
+        let (a, b) = (c[i], c[(i + 1) % 4]);
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let length = (dx * dx + dy * dy).sqrt().max(1.0);
+        // The unit normal that points away from the centre.
+        let (mut nx, mut ny) = (-dy / length, dx / length);
+        let mid = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+        if (mid.0 - centre.0) * nx + (mid.1 - centre.1) * ny < 0.0 {
+            (nx, ny) = (-nx, -ny);
+        }
+        let (mut lighter, mut darker) = (0usize, 0usize);
+        for k in 0..OUTLINE_POINTS {
+            let t = 0.1 + 0.8 * (k as f32 + 0.5) / OUTLINE_POINTS as f32;
+            let (px, py) = (a.0 + dx * t, a.1 + dy * t);
+            let inside = mean_at(&mut OUTLINE_PROBE.iter().map(|d| (px - nx * d, py - ny * d)));
+            let outside = mean_at(&mut OUTLINE_PROBE.iter().map(|d| (px + nx * d, py + ny * d)));
+            if let (Some(inside), Some(outside)) = (inside, outside) {
+                if inside - outside >= OUTLINE_STEP {
+                    lighter += 1;
+                } else if outside - inside >= OUTLINE_STEP {
+                    darker += 1;
+                }
+            }
+        }
+        total += lighter.max(darker) as f32 / OUTLINE_POINTS as f32;
+    }
+    total / 4.0
 }
 
 /// Whether every corner of `quad` lies clear of the border of an image of `size`.
@@ -329,6 +404,25 @@ mod tests {
             let flat = rectify(&img, &quad, 600, 2000).unwrap();
             assert!((flat.width() as f32 / flat.height() as f32 - ID1_ASPECT).abs() < 0.01);
         }
+    }
+
+    /// The card's own outline is an edge all round; a shape that shares only the card's top
+    /// edge and runs out over the table, or off the photo, is not.
+    #[test]
+    fn only_the_cards_outline_is_an_edge_all_round() {
+        let (img, truth) = photo(0.0);
+        let smooth = imageproc::filter::gaussian_blur_f32(&img, 1.5);
+        let card = Quad { corners: truth };
+        assert!(outline_support(&smooth, &card) > 0.9);
+        let [tl, tr, _, _] = truth;
+        let spilling = Quad {
+            corners: [tl, tr, (1150.0, 880.0), (60.0, 880.0)],
+        };
+        assert!(outline_support(&smooth, &spilling) < 0.5);
+        let off_the_photo = Quad {
+            corners: [(0.0, 0.0), (1199.0, 0.0), (1199.0, 899.0), (0.0, 899.0)],
+        };
+        assert_eq!(outline_support(&smooth, &off_the_photo), 0.0);
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! recognition reads each box (CTC over the model's character set, restricted to the
 //! characters Latin-script documents print, so the Chinese-trained model never answers
 //! with a Han character); boxes on one baseline are then joined into lines. A document
-//! photographed upside down is turned when the direction model says most lines read
-//! upside down.
+//! photographed upside down is turned when its machine-readable zone reads upside down,
+//! or, on a document without one, when the direction model says most lines read upside
+//! down.
 
 use crate::models::{self, ModelError, ModelFile};
 use crate::mrz::ZoneBounds;
@@ -199,21 +200,43 @@ impl TextReader {
             upright.mrz,
         );
         let read = self.recognise_all(&page, &boxes, deadline)?;
-        let alone: Vec<TextLine> = read
+        let mut alone: Vec<TextLine> = read
             .iter()
             .map(|(_, text, confidence)| TextLine {
                 text: text.clone(),
                 confidence: *confidence,
             })
             .collect();
+        // A code (a document number) read once more, drawn wider: the recogniser emits
+        // one character per run of frames, so a doubled narrow letter (`JJ`) whose two
+        // glyphs share no blank frame comes out single; wider, they get frames apart.
+        for (b, text, _) in &read {
+            if Instant::now() >= deadline {
+                return Err(Deadline);
+            }
+            if !looks_like_code(text) {
+                continue;
+            }
+            let narrow = crop(&page, b);
+            let wide = resize(
+                &narrow,
+                (narrow.width() as f32 * CODE_STRETCH).round() as u32,
+                narrow.height(),
+                FilterType::Triangle,
+            );
+            if let Some((text, confidence)) = self.recognise(&wide) {
+                alone.push(TextLine { text, confidence });
+            }
+        }
         let mut lines = join_lines(read);
         lines.extend(alone);
         Ok(lines)
     }
 
-    /// `page` the right way up: turned by 180° when most of its lines read upside down,
-    /// with `mrz` turned along; the usual detector's boxes come along when the page was
-    /// not turned (they are still valid).
+    /// `page` the right way up: turned by 180° when its machine-readable zone reads upside
+    /// down (the zone's reader tried both ways, on a font made for machines), or, without
+    /// a zone, when most of its lines read upside down; `mrz` is turned along. The usual
+    /// detector's boxes come along when the page was not turned (they are still valid).
     fn upright<'a>(
         &self,
         page: &'a GrayImage,
@@ -221,7 +244,11 @@ impl TextReader {
         deadline: Instant,
     ) -> Result<Upright<'a>, Deadline> {
         let boxes = self.detect(&self.detector, page, deadline)?;
-        if self.mostly_upside_down(page, &boxes, deadline)? {
+        let upside_down = match mrz {
+            Some(zone) => zone.upside_down,
+            None => self.mostly_upside_down(page, &boxes, deadline)?,
+        };
+        if upside_down {
             return Ok(Upright {
                 page: Cow::Owned(image::imageops::rotate180(page)),
                 mrz: mrz.map(|z| z.turned(page.width() as f32, page.height() as f32)),
@@ -432,6 +459,18 @@ struct Upright<'a> {
     boxes: Option<Vec<TextBox>>,
 }
 
+/// How much wider a code is drawn for its second reading in the closer look.
+const CODE_STRETCH: f32 = 1.6;
+
+/// A box that reads like a code: a run of at least six letters and digits with a digit
+/// among them (document numbers), not words or dates.
+fn looks_like_code(text: &str) -> bool {
+    text.split_whitespace().any(|word| {
+        let alnum = word.chars().filter(char::is_ascii_alphanumeric).count();
+        alnum >= 6 && word.chars().any(|c| c.is_ascii_digit())
+    })
+}
+
 /// An axis-aligned text box, in page pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct TextBox {
@@ -544,5 +583,25 @@ fn merge(items: Vec<(TextBox, String, f32)>) -> TextLine {
     TextLine {
         text: items.into_iter().map(|i| i.1).collect::<Vec<_>>().join(" "),
         confidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_numbers_look_like_codes_and_words_and_dates_do_not() {
+        for code in ["JJPWN6RY7", "DJS986581", "No. 51000878", "D1234-5678"] {
+            assert!(looks_like_code(code), "{code}");
+        }
+        for other in [
+            "KONINKRIJK DER NEDERLANDEN",
+            "06 MAY 1993",
+            "Document No.",
+            "CLARK",
+        ] {
+            assert!(!looks_like_code(other), "{other}");
+        }
     }
 }

@@ -490,6 +490,55 @@ mod tests {
         }
     }
 
+    /// … and cards on a shaded surface or on wood, where a shape the shading or the grain
+    /// made (running into the photo's border) was larger than the card.
+    #[test]
+    fn a_shape_the_surface_made_is_not_taken_for_the_document() {
+        for seed in [2060000423, 2060000425] {
+            let case = generate(CaseId {
+                kind: DocumentKind::IdCardTd2,
+                category: Category::Genuine,
+                seed,
+            });
+            let (share, inside) = found_document(&case.front.jpeg);
+            assert!(inside, "{seed}: an outline at the border ({share:.3})");
+        }
+    }
+
+    /// … and a card photographed upside down, whose printed lines the direction model did
+    /// not find mostly upside down: its machine-readable zone says which way up it lies.
+    #[test]
+    fn an_upside_down_card_is_read_the_way_its_zone_reads() {
+        use verifyd_checks::observation::{Vision, Wanted};
+        let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let reader = verifyd_vision::DocumentReader::load(&models)
+            .unwrap_or_else(|e| panic!("the text models are needed: scripts/fetch-models ({e})"));
+        let case = generate(CaseId {
+            kind: DocumentKind::IdCardTd2,
+            category: Category::Genuine,
+            seed: 2060000402,
+        });
+        let wanted = Wanted {
+            barcode: false,
+            mrz: true,
+            text: true,
+            faces: false,
+            closer_look: false,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let front = reader.observe(&case.front.jpeg, wanted, deadline).unwrap();
+        let text: Vec<String> = front
+            .text
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert!(
+            text.iter().any(|l| l.contains("MULLER")),
+            "the last name not read: {text:?}"
+        );
+    }
+
     #[test]
     fn unreadable_cases_are_not_legible() {
         for kind in DocumentKind::ALL {

@@ -101,15 +101,19 @@ pub struct ZoneBounds {
     pub y0: f32,
     pub x1: f32,
     pub y1: f32,
+    /// The zone's characters read upside down in that image (it was read both ways up,
+    /// and the turned reading was the confident one): the document lies upside down.
+    pub upside_down: bool,
 }
 
 impl ZoneBounds {
-    fn around(lines: &[segment::LineGeometry]) -> Self {
+    fn around(lines: &[segment::LineGeometry], upside_down: bool) -> Self {
         let mut b = ZoneBounds {
             x0: f32::MAX,
             y0: f32::MAX,
             x1: f32::MIN,
             y1: f32::MIN,
+            upside_down,
         };
         for l in lines {
             let margin = 1.5 * l.body;
@@ -135,6 +139,7 @@ impl ZoneBounds {
             y0: height - self.y1,
             x1: width - self.x0,
             y1: height - self.y0,
+            upside_down: !self.upside_down,
         }
     }
 }
@@ -336,12 +341,9 @@ impl MrzReader {
             .collect();
         let upside_down = self.classify(&turned);
         check(deadline)?;
-        let mut best = if upside_down.confidence > upright.confidence {
-            upside_down
-        } else {
-            upright
-        };
-        best.bounds = ZoneBounds::around(lines);
+        let turned = upside_down.confidence > upright.confidence;
+        let mut best = if turned { upside_down } else { upright };
+        best.bounds = ZoneBounds::around(lines, turned);
         Ok(Some(best))
     }
 
@@ -371,6 +373,7 @@ impl MrzReader {
                 y0: 0.0,
                 x1: 0.0,
                 y1: 0.0,
+                upside_down: false,
             },
         }
     }

@@ -73,6 +73,32 @@ fn reads_an_upside_down_passport() {
     );
 }
 
+/// The zone says which way up the document lies: the printed text is read that way.
+#[test]
+fn a_zone_says_whether_it_lies_upside_down() {
+    let reader = MrzReader::load().expect("committed weights load");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for (png, turned) in [
+        (
+            &include_bytes!("../../tests/fixtures/mrz/td3-upside-down.png")[..],
+            true,
+        ),
+        (
+            &include_bytes!("../../tests/fixtures/mrz/td3-clean.png")[..],
+            false,
+        ),
+    ] {
+        let image = fixture(png);
+        let (_, zone) = reader
+            .read_located(&image, deadline)
+            .expect("no deadline")
+            .expect("an MRZ is found");
+        assert_eq!(zone.upside_down, turned);
+        let (w, h) = (image.width() as f32, image.height() as f32);
+        assert_eq!(zone.turned(w, h).upside_down, !turned);
+    }
+}
+
 #[test]
 fn a_document_without_an_mrz_reads_as_none() {
     assert_eq!(
