@@ -354,6 +354,8 @@ impl Application {
     ) -> Result<Self, BuildError> {
         let keys = KeyRing::from_configured(&config.api_keys).map_err(BuildError::Config)?;
         let branding = Branding::from_config(&config.branding).map_err(BuildError::Config)?;
+        // The pages' message catalogues are parsed and checked now, not on a first page.
+        crate::pages::i18n::catalogues().map_err(BuildError::Config)?;
         let store = Store::connect(&config.database).await?;
         if store.backend() == verifyd_store::Backend::Sqlite {
             // One process owns a SQLite database: claims left in flight are from a crash.
