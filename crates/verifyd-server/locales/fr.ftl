@@ -66,19 +66,19 @@ consent-heading = { $named ->
    *[no] Vérifiez votre identité
 }
 consent-intro = { $named ->
-    [yes] { $business } doit confirmer votre identité. Cela prend quelques minutes. Il vous sera demandé :
-   *[no] Le site qui vous a envoyé ici doit confirmer votre identité. Cela prend quelques minutes. Il vous sera demandé :
+    [yes] { $business } doit confirmer votre identité. Cela prend quelques minutes. Il vous sera demandé :
+   *[no] Le site qui vous a envoyé ici doit confirmer votre identité. Cela prend quelques minutes. Il vous sera demandé :
 }
-consent-documents = Des photos de votre pièce d’identité : votre { $documents }.
+consent-documents = Des photos de votre pièce d’identité : votre { $documents }.
 consent-selfie = Un selfie, à comparer avec la photo de votre document.
 consent-id-number = Votre numéro d’identification.
-consent-camera = L’accès à la caméra de votre appareil : les photos sont prises sur cette page.
+consent-camera = L’accès à la caméra de votre appareil : les photos sont prises sur cette page.
 consent-details = Votre nom, votre date de naissance et votre numéro d’identification.
 consent-use = Vos images et vos informations servent uniquement à vérifier votre identité et sont transmises { $named ->
     [yes] à { $business }
    *[no] au site qui a demandé cette vérification
 }.
-consent-decline-note = Vous pouvez refuser : rien ne sera collecté, et { $named ->
+consent-decline-note = Vous pouvez refuser : rien ne sera collecté, et { $named ->
     [yes] { $business }
    *[no] le site
 } sera informé de votre refus.
@@ -88,7 +88,7 @@ consent-decline = Refuser
 ## Type de document
 
 document-type-title = Choisissez votre document
-document-type-heading = Quel document allez-vous utiliser ?
+document-type-heading = Quel document allez-vous utiliser ?
 document-type-hint = Il doit être valide et délivré par une autorité publique.
 
 ## Images
@@ -170,20 +170,20 @@ review-submit = Envoyer pour vérification
 
 ## Mode test
 
-test-panel-heading = Mode test : terminer avec un résultat choisi
+test-panel-heading = Mode test : terminer avec un résultat choisi
 test-panel-text = Passez les étapes restantes. La session est envoyée aussitôt et le traitement se termine avec le résultat que vous choisissez.
 test-outcome-verified = Vérifiée
 test-outcome-verified-hint = Le traitement réussit et la session devient vérifiée.
 test-outcome-verified-delayed = Vérifiée après un délai
 test-outcome-verified-delayed-hint = La session reste en traitement environ 4 secondes, puis devient vérifiée.
-test-outcome-fail = Échec : { $code }
+test-outcome-fail = Échec : { $code }
 
 ## Pages de message
 
 submitted-title = Envoyé
 submitted-heading = Merci, c’est terminé
 submitted-text = Vos informations ont été envoyées pour vérification. Vous pouvez fermer cette page.
-submitted-test = Mode test : le résultat est appliqué dans quelques secondes.
+submitted-test = Mode test : le résultat est appliqué dans quelques secondes.
 declined-title = Vérification refusée
 declined-heading = Vous avez refusé la vérification
 declined-text = Rien n’a été collecté. { $named ->
@@ -206,14 +206,14 @@ device-new-link = Demandez un nouveau lien à { $named ->
    *[no] ce site
 } et ouvrez-le sur un téléphone ou un autre appareil équipé d’une caméra.
 expired-title = Ce lien a expiré
-expired-heading = Ce lien a expiré : demandez-en un nouveau
+expired-heading = Ce lien a expiré : demandez-en un nouveau
 expired-text = Les liens de vérification fonctionnent une seule fois, dans un seul navigateur et pendant une durée limitée. Celui-ci a déjà été utilisé, a expiré ou a été ouvert dans un autre navigateur.
 expired-ask = Demandez-en un nouveau { $named ->
     [yes] à { $business }
    *[no] au site qui vous a envoyé ici
 }.
 opened-heading = Ce lien a déjà été utilisé
-opened-text = Ce lien a déjà été ouvert dans ce navigateur ; il ne peut donc pas être ouvert à nouveau.
+opened-text = Ce lien a déjà été ouvert dans ce navigateur ; il ne peut donc pas être ouvert à nouveau.
 opened-continue-text = Vous pouvez poursuivre la vérification que vous avez commencée.
 opened-continue = Poursuivre votre vérification
 form-expired-title = Ce formulaire a expiré
@@ -258,7 +258,7 @@ problem-id-number-invalid = Saisissez votre numéro d’identification en utilis
 problem-first-name-missing = Saisissez votre prénom.
 problem-last-name-missing = Saisissez votre nom.
 problem-name-too-long = Les noms peuvent comporter jusqu’à 100 caractères.
-problem-birth-date-missing = Saisissez votre date de naissance : jour, mois et année.
+problem-birth-date-missing = Saisissez votre date de naissance : jour, mois et année.
 problem-birth-date-not-numbers = Saisissez votre date de naissance en chiffres, par exemple 27 3 1990.
 problem-birth-date-not-real = Saisissez une date de naissance réelle, par exemple 27 3 1990.
 problem-birth-date-not-past = Votre date de naissance doit être dans le passé.
@@ -268,7 +268,7 @@ problem-back-missing = Choisissez une image du verso de votre document.
 problem-selfie-missing = Choisissez une photo de votre visage.
 problem-image-too-large = L’image dépasse { $megabytes } Mo. Choisissez une image plus petite, ou reprenez la photo avec une résolution plus basse.
 problem-image-not-supported = Ce fichier n’est pas une image JPEG, PNG ou WebP. Choisissez une photo dans l’un de ces formats.
-problem-image-unreadable = Cette image { $format } n’a pas pu être lue : elle est peut-être endommagée ou incomplète. Choisissez de nouveau l’image, ou prenez une nouvelle photo.
+problem-image-unreadable = Cette image { $format } n’a pas pu être lue : elle est peut-être endommagée ou incomplète. Choisissez de nouveau l’image, ou prenez une nouvelle photo.
 problem-camera-required = Cette vérification nécessite une photo prise sur cette page avec la caméra de votre appareil. Les fichiers envoyés ne sont pas acceptés.
 
 ## Contrôle rapide d’une photo
