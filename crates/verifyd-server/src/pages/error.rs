@@ -9,7 +9,7 @@
 //! server's branding in the language of the request's `Accept-Language`. The same layer
 //! holds that language for the time of the request, for every page it renders.
 
-use super::i18n::{self, Locale};
+use super::i18n;
 use super::security::Csp;
 use super::templates::{self, Chrome, Message, MessagePage, ModalResult};
 use crate::app::AppState;
@@ -98,9 +98,10 @@ pub async fn in_language_with_failures_drawn(
     let accept = request
         .headers()
         .get(header::ACCEPT_LANGUAGE)
-        .and_then(|value| value.to_str().ok());
-    let locale = Locale::negotiate(accept);
-    i18n::with_request_locale(locale, async move {
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let catalogues = app.catalogues();
+    i18n::with_request_language(catalogues, accept.as_deref(), async move {
         let mut response = next.run(request).await;
         match response.extensions_mut().remove::<Unrendered>() {
             Some(Unrendered(error)) => error.render(app.branding()),

@@ -9,10 +9,15 @@
 //! missing at run time (which those checks make impossible for the shipped files) falls back
 //! to English and is logged by id, never with its arguments (they can be personal data).
 //!
-//! The language a request negotiated from its `Accept-Language` is held for the time of the
-//! request by the pages' layer ([`with_request_locale`]); [`request_locale`] reads it (English
-//! outside a request, as in unit tests). This module knows nothing of sessions or HTTP
-//! routing.
+//! An operator may add languages, or change the shipped words, with a directory of more
+//! `.ftl` files (`serve --locales-dir`, [`Catalogues::with_operator_dir`]), checked the same
+//! way when the server starts.
+//!
+//! The server's catalogues and the language a request negotiated from its
+//! `Accept-Language` are held for the time of the request by the pages' layer
+//! ([`with_request_language`]); [`request_locale`] reads it (English and the shipped
+//! catalogues outside a request, as in unit tests). This module knows nothing of sessions or
+//! HTTP routing.
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -72,50 +77,152 @@ pub fn message_ids(source: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The largest catalogue file an operator may add (the shipped ones are about 20 KB).
+const MAX_OPERATOR_FILE: u64 = 1024 * 1024;
+
 impl Catalogues {
     /// Parses `(tag, Fluent source)` pairs, the first being the reference language, and
     /// checks that each has every message of the first.
     pub fn load(sources: &[(&str, &str)]) -> Result<Self, String> {
+        Self::build(
+            sources
+                .iter()
+                .map(|(tag, source)| ((*tag).to_owned(), vec![(*source).to_owned()]))
+                .collect(),
+        )
+    }
+
+    /// The shipped catalogues with an operator's directory of `<tag>.ftl` files (the
+    /// `--locales-dir` of `serve`): a file of a shipped language adds to it and overrides
+    /// its messages of the same id; a file of another language adds that language, which
+    /// must then have every English message. Checked like the shipped ones.
+    pub fn with_operator_dir(dir: &std::path::Path) -> Result<Self, String> {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|error| format!("cannot read the directory: {error}"))?;
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = entry
+                .map_err(|error| format!("cannot read the directory: {error}"))?
+                .path();
+            if path.extension().and_then(|e| e.to_str()) != Some("ftl") {
+                continue;
+            }
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let tag = path
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .filter(|stem| stem.len() <= MAX_TAG_LEN)
+                .and_then(|stem| stem.parse::<LanguageIdentifier>().ok())
+                .ok_or_else(|| {
+                    format!("{name}: the file name must be a language tag (it.ftl, pt-BR.ftl)")
+                })?;
+            let size = std::fs::metadata(&path)
+                .map_err(|error| format!("{name}: {error}"))?
+                .len();
+            if size > MAX_OPERATOR_FILE {
+                return Err(format!("{name}: larger than 1 MB"));
+            }
+            let text =
+                std::fs::read_to_string(&path).map_err(|error| format!("{name}: {error}"))?;
+            files.push((tag, text));
+        }
+        if files.is_empty() {
+            return Err("no .ftl file in it".to_owned());
+        }
+        files.sort_by_key(|(tag, _)| tag.to_string());
+        let mut languages: Vec<(String, Vec<String>)> = SHIPPED
+            .iter()
+            .map(|(tag, source)| ((*tag).to_owned(), vec![(*source).to_owned()]))
+            .collect();
+        for (tag, text) in files {
+            let shipped = languages.iter_mut().find(|(shipped, _)| {
+                shipped.parse::<LanguageIdentifier>().ok() == Some(tag.clone())
+            });
+            match shipped {
+                Some((_, sources)) => sources.push(text),
+                None => languages.push((tag.to_string(), vec![text])),
+            }
+        }
+        Self::build(languages)
+    }
+
+    /// Builds each language from its sources (later ones override earlier ones' messages),
+    /// the first language being the reference every other must match.
+    fn build(languages: Vec<(String, Vec<String>)>) -> Result<Self, String> {
         let mut list = Vec::new();
-        let reference = sources.first().map(|(_, source)| message_ids(source));
-        for (tag, source) in sources {
+        let mut reference: Vec<String> = Vec::new();
+        for (index, (tag, sources)) in languages.into_iter().enumerate() {
             let id: LanguageIdentifier = tag
                 .parse()
                 .map_err(|_| format!("locale {tag}: not a language tag"))?;
-            let resource =
-                FluentResource::try_new((*source).to_owned()).map_err(|(_, errors)| {
-                    format!("locale {tag}: the catalogue does not parse: {errors:?}")
-                })?;
             let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
             // Placeables are inserted as they are: the pages are left-to-right, and the
             // invisible isolation marks would end up in form values and tests' text.
             bundle.set_use_isolating(false);
-            bundle.add_resource(resource).map_err(|errors| {
-                format!("locale {tag}: the catalogue defines a message twice: {errors:?}")
-            })?;
-            if let Some(reference) = &reference {
-                let missing: Vec<&str> = reference
-                    .iter()
-                    .copied()
-                    .filter(|id| !bundle.has_message(id))
-                    .collect();
-                if !missing.is_empty() {
-                    return Err(format!(
-                        "locale {tag}: the catalogue lacks {}",
-                        missing.join(", ")
-                    ));
+            for (layer, source) in sources.into_iter().enumerate() {
+                if index == 0 {
+                    reference.extend(message_ids(&source).into_iter().map(str::to_owned));
+                }
+                let resource = FluentResource::try_new(source).map_err(|(_, errors)| {
+                    format!("locale {tag}: the catalogue does not parse: {errors:?}")
+                })?;
+                if layer == 0 {
+                    bundle.add_resource(resource).map_err(|errors| {
+                        format!("locale {tag}: the catalogue defines a message twice: {errors:?}")
+                    })?;
+                } else {
+                    bundle.add_resource_overriding(resource);
                 }
             }
-            list.push(Catalogue {
-                tag: (*tag).to_owned(),
-                id,
-                bundle,
-            });
+            let missing: Vec<&str> = reference
+                .iter()
+                .map(String::as_str)
+                .filter(|id| !bundle.has_message(id))
+                .collect();
+            if !missing.is_empty() {
+                return Err(format!(
+                    "locale {tag}: the catalogue lacks {}",
+                    missing.join(", ")
+                ));
+            }
+            list.push(Catalogue { tag, id, bundle });
         }
         if list.is_empty() {
             return Err("no catalogue".to_owned());
         }
         Ok(Self { list })
+    }
+
+    /// English (the first catalogue): the default.
+    fn english(&'static self) -> Locale {
+        Locale(&self.list[0])
+    }
+
+    /// The language for an `Accept-Language` header: the first of the browser's languages
+    /// (by q-value, then order) that has a catalogue, else English.
+    pub fn negotiate(&'static self, accept_language: Option<&str>) -> Locale {
+        let requested = accept_language.map(accepted).unwrap_or_default();
+        self.best(&requested).unwrap_or_else(|| self.english())
+    }
+
+    /// The first requested language that has a catalogue (`de-AT` finds `de`).
+    fn best(&'static self, requested: &[LanguageIdentifier]) -> Option<Locale> {
+        let available: Vec<&LanguageIdentifier> = self.list.iter().map(|c| &c.id).collect();
+        for one in requested {
+            let found = negotiate_languages(
+                std::slice::from_ref(one),
+                &available,
+                None,
+                NegotiationStrategy::Filtering,
+            );
+            if let Some(id) = found.first() {
+                return self.list.iter().find(|c| &&c.id == *id).map(Locale);
+            }
+        }
+        None
     }
 }
 
@@ -139,6 +246,14 @@ fn shipped() -> &'static Catalogues {
     // The shipped catalogues are checked by the tests and at startup; a server that got
     // this far has them.
     catalogues().expect("the shipped catalogues are checked at startup")
+}
+
+/// The catalogues of the current page request (the server's, with its operator's), else
+/// the shipped ones.
+fn current() -> &'static Catalogues {
+    REQUEST
+        .try_with(|request| request.catalogues)
+        .unwrap_or_else(|_| shipped())
 }
 
 /// A message argument: text or a number (numbers can select plural forms).
@@ -180,17 +295,17 @@ impl From<i32> for Arg<'_> {
 impl Locale {
     /// English: the default, and the language of every message a catalogue lacks.
     pub fn english() -> Self {
-        Locale(&shipped().list[0])
+        current().english()
     }
 
     /// Every language, in the order of the switcher.
     pub fn all() -> impl Iterator<Item = Locale> {
-        shipped().list.iter().map(Locale)
+        current().list.iter().map(Locale)
     }
 
     /// The language named exactly by `tag` (`fr`), if there is one.
     pub fn exact(tag: &str) -> Option<Self> {
-        shipped()
+        current()
             .list
             .iter()
             .find(|c| c.tag.eq_ignore_ascii_case(tag))
@@ -203,14 +318,12 @@ impl Locale {
             return None;
         }
         let requested: LanguageIdentifier = tag.parse().ok()?;
-        best(&[requested])
+        current().best(&[requested])
     }
 
-    /// The language for an `Accept-Language` header: the first of the browser's languages
-    /// (by q-value, then order) that has a catalogue, else English.
+    /// The language for an `Accept-Language` header (see [`Catalogues::negotiate`]).
     pub fn negotiate(accept_language: Option<&str>) -> Self {
-        let requested = accept_language.map(accepted).unwrap_or_default();
-        best(&requested).unwrap_or_else(Locale::english)
+        current().negotiate(accept_language)
     }
 
     /// The BCP 47 tag (`lang="…"`, the switcher's values, what an attempt stores).
@@ -239,7 +352,7 @@ impl Locale {
             };
             fluent_args.set(*name, value);
         }
-        for catalogue in [self.0, Locale::english().0] {
+        for catalogue in [self.0, current().english().0] {
             let bundle = &catalogue.bundle;
             let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
                 tracing::warn!(locale = %catalogue.tag, message = id, "message missing from a catalogue");
@@ -299,38 +412,42 @@ fn q_value(text: &str) -> Option<u16> {
     }
 }
 
-/// The first requested language that has a catalogue (`de-AT` finds `de`).
-fn best(requested: &[LanguageIdentifier]) -> Option<Locale> {
-    let list = &shipped().list;
-    let available: Vec<&LanguageIdentifier> = list.iter().map(|c| &c.id).collect();
-    for one in requested {
-        let found = negotiate_languages(
-            std::slice::from_ref(one),
-            &available,
-            None,
-            NegotiationStrategy::Filtering,
-        );
-        if let Some(id) = found.first() {
-            return list.iter().find(|c| &&c.id == *id).map(Locale);
-        }
-    }
-    None
+/// What a page request holds for its time: the server's catalogues and the language its
+/// `Accept-Language` negotiated.
+#[derive(Clone, Copy)]
+struct RequestLanguage {
+    catalogues: &'static Catalogues,
+    negotiated: Locale,
 }
 
 tokio::task_local! {
-    static REQUEST_LOCALE: Locale;
+    static REQUEST: RequestLanguage;
 }
 
-/// Runs `future` (a page request) with `locale` as its request's language.
-pub async fn with_request_locale<F: std::future::Future>(locale: Locale, future: F) -> F::Output {
-    REQUEST_LOCALE.scope(locale, future).await
+/// Runs `future` (a page request) with the server's `catalogues` and the language they
+/// negotiate for `accept_language`.
+pub async fn with_request_language<F: std::future::Future>(
+    catalogues: &'static Catalogues,
+    accept_language: Option<&str>,
+    future: F,
+) -> F::Output {
+    let negotiated = catalogues.negotiate(accept_language);
+    REQUEST
+        .scope(
+            RequestLanguage {
+                catalogues,
+                negotiated,
+            },
+            future,
+        )
+        .await
 }
 
 /// The language the current page request negotiated from `Accept-Language` (English
 /// outside a request).
 pub fn request_locale() -> Locale {
-    REQUEST_LOCALE
-        .try_with(|locale| *locale)
+    REQUEST
+        .try_with(|request| request.negotiated)
         .unwrap_or_else(|_| Locale::english())
 }
 

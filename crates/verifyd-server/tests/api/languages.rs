@@ -1,12 +1,20 @@
 //! The pages' languages over HTTP: chosen from the browser's `Accept-Language` (q-values,
 //! fallback to English), switched with the pages' own CSRF-protected form (stored on the
 //! attempt, so later pages follow it), asked for by the integrator in the modal
-//! (`Stripe(pk, {locale})`), and every bad value a proper page, never a 500.
+//! (`Stripe(pk, {locale})`), and every bad value a proper page, never a 500. The operator's
+//! own catalogues (`--locales-dir`): a new language, changed words, and a bad directory
+//! refusing to start with a message naming the flag.
 
 use crate::common::*;
 use crate::pages::{
     consented, create, id_of, open, url_of, Browser, Page, MODAL_OPEN, PARENT_ENCODED,
 };
+use std::sync::Arc;
+use verifyd_core::clock::ManualClock;
+use verifyd_server::{Application, BuildError, ServerConfig};
+
+/// The shipped English catalogue, the model of an operator's new language.
+const ENGLISH: &str = include_str!("../../locales/en.ftl");
 
 async fn spawn() -> TestApp {
     TestApp::spawn_with(Options { run_workers: false }).await
@@ -278,4 +286,107 @@ async fn the_integrators_locale_opens_the_modal_in_that_language() {
     assert!(html.contains("<html lang=\"fr\">"), "{html}");
     assert!(html.contains("data-channel=\"modal\""));
     assert!(html.contains("data-msg-close=\"Fermer\""));
+}
+
+/// A directory holding `files` (name, contents).
+fn locales_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, contents) in files {
+        std::fs::write(dir.path().join(name), contents).unwrap();
+    }
+    dir
+}
+
+/// Italian for the tests: the English catalogue with its name and two buttons changed.
+fn italian() -> String {
+    ENGLISH
+        .replace("language-name = English", "language-name = Italiano")
+        .replace(
+            "consent-accept = Agree and continue",
+            "consent-accept = Accetta e continua",
+        )
+        .replace("consent-decline = Decline", "consent-decline = Rifiuta")
+}
+
+#[tokio::test]
+async fn the_operators_catalogues_add_a_language_and_change_shipped_words() {
+    let dir = locales_dir(&[
+        ("it.ftl", &italian()),
+        ("fr.ftl", "consent-accept = D’accord, continuer\n"),
+        ("notes.txt", "not a catalogue"),
+    ]);
+    let path = dir.path().to_owned();
+    let app = TestApp::spawn_configured(
+        Arc::new(tempfile::tempdir().unwrap()),
+        Options { run_workers: false },
+        ManualClock::starting_now(),
+        move |config| config.locales_dir = Some(path),
+    )
+    .await;
+
+    let session = create(&app, SK_TEST, &[]).await;
+    let mut browser = Browser::new(&app);
+    browser.accept_language = Some("it-IT, it;q=0.9".into());
+    let start = browser.get(&url_of(&session)).await;
+    let consent = browser.follow(&start).await;
+    consent.assert_status(200);
+    assert_eq!(lang_of(&consent), "it");
+    assert!(consent.body.contains("Accetta e continua"));
+    assert!(consent
+        .body
+        .contains("<option value=\"it\" lang=\"it\" selected>Italiano</option>"));
+    // The switcher takes the new language like a shipped one.
+    let id = id_of(&session);
+    let switched = browser
+        .post(
+            &format!("/verify/s/{id}/language"),
+            &[("csrf_token", &consent.csrf()), ("locale", "fr")],
+        )
+        .await;
+    let french = browser.follow(&switched).await;
+    assert_eq!(lang_of(&french), "fr");
+    // The operator's word, and the shipped French for everything else.
+    assert!(french.body.contains("D’accord, continuer"));
+    assert!(french.body.contains("Refuser"));
+}
+
+/// Builds a server with `dir` as its `--locales-dir`; the error's message if it refuses to
+/// start.
+async fn build_error(dir: std::path::PathBuf) -> Option<String> {
+    let data = tempfile::tempdir().unwrap();
+    let url = verifyd_store::testing::database_url(data.path()).await;
+    let mut config = ServerConfig::new("127.0.0.1:0", url);
+    config.database.master_key = verifyd_store::testing::master_key(data.path());
+    config.run_workers = false;
+    config.locales_dir = Some(dir);
+    match Application::build(config).await {
+        Ok(_) => None,
+        Err(BuildError::Config(message)) => Some(message),
+        Err(other) => panic!("not a configuration error: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_bad_locales_dir_refuses_to_start_with_a_message_naming_the_flag() {
+    let incomplete = locales_dir(&[("it.ftl", "language-name = Italiano\n")]);
+    let broken = locales_dir(&[("it.ftl", "consent-accept = { $oops\n")]);
+    let misnamed = locales_dir(&[("italian words.ftl", &italian())]);
+    let empty = locales_dir(&[("readme.txt", "nothing")]);
+    let cases = [
+        (incomplete.path().to_owned(), "lacks"),
+        (broken.path().to_owned(), "does not parse"),
+        (misnamed.path().to_owned(), "must be a language tag"),
+        (empty.path().to_owned(), "no .ftl file"),
+        (
+            incomplete.path().join("missing"),
+            "cannot read the directory",
+        ),
+    ];
+    for (dir, why) in cases {
+        let message = build_error(dir.clone()).await.expect("refused to start");
+        assert!(message.starts_with("--locales-dir "), "{message}");
+        assert!(message.contains(why), "{dir:?}: {message}");
+    }
+    let fine = locales_dir(&[("it.ftl", &italian())]);
+    assert_eq!(build_error(fine.path().to_owned()).await, None);
 }
