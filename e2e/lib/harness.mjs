@@ -1,7 +1,8 @@
 // Shared helpers of the browser tests: the verifyd under test (started by run.sh), its API
 // through plain fetch, browsers with fresh profiles, screenshots and generated images.
 import { chromium } from 'playwright-core';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -91,7 +92,7 @@ const COOKIE_PREFERENCES = {
  * A browser with a fresh, empty profile (its own cookies): Debian's chromium with the flags
  * from MACHINE-NOTES, plus a fake camera when asked, and the cookie settings asked for.
  */
-export async function openBrowser({ viewport = DESKTOP, camera = false, mobile = false, cookies = null } = {}) {
+export async function openBrowser({ viewport = DESKTOP, camera = false, mobile = false, cookies = null, locale = undefined, javaScript = true } = {}) {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'verifyd-e2e-profile-'));
   if (cookies) {
     const preferences = COOKIE_PREFERENCES[cookies];
@@ -119,6 +120,9 @@ export async function openBrowser({ viewport = DESKTOP, camera = false, mobile =
     isMobile: mobile,
     hasTouch: mobile,
     permissions: camera ? ['camera'] : [],
+    // The browser's language (navigator.language and Accept-Language), e.g. 'fr-FR'.
+    locale,
+    javaScriptEnabled: javaScript,
   });
   const page = context.pages()[0] || (await context.newPage());
   const problems = [];
@@ -136,6 +140,34 @@ export async function openBrowser({ viewport = DESKTOP, camera = false, mobile =
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/*
+ * axe-core (the npm package), run inside a page or frame. The pages' CSP forbids injected
+ * <script> elements, so its source is evaluated through the DevTools protocol (which the CSP
+ * does not govern) instead of bypassing the policy for the whole browser.
+ */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core's WCAG 2.0/2.1/2.2 A and AA rules (and its best practices) on `target` (a
+ * Page or a Frame) and returns the violations, each as `rule: impact: nodes`.
+ */
+export async function accessibilityViolations(target) {
+  await target.evaluate(AXE_SOURCE);
+  const violations = await target.evaluate(async () => {
+    const results = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  });
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(', ')}`);
 }
 
 /** Saves a screenshot as artifacts/<name>.png: the full page, or only what the viewport shows. */

@@ -26,8 +26,8 @@ ${stylesheet ? '<link rel="stylesheet" href="/shop.css">' : ''}
 
 const script = `
 document.getElementById('verify').addEventListener('click', async () => {
-  const { clientSecret, publishableKey } = await (await fetch('/session')).json();
-  const result = await Stripe(publishableKey).verifyIdentity(clientSecret);
+  const { clientSecret, publishableKey, options } = await (await fetch('/session')).json();
+  const result = await Stripe(publishableKey, options || undefined).verifyIdentity(clientSecret);
   document.getElementById('result').textContent = JSON.stringify(result);
 });`;
 
@@ -97,9 +97,12 @@ export async function startShop({ hostname = '127.0.0.1', css = '', frameVerifyd
   return {
     origin,
     url: `${origin}/`,
-    /** What the shop's server hands its page for the next verifyIdentity call. */
-    offer(session, publishableKey) {
-      nextSecret = { clientSecret: session.client_secret, publishableKey };
+    /**
+     * What the shop's server hands its page for the next verifyIdentity call; `options` are
+     * Stripe()'s (`{locale: 'fr'}`).
+     */
+    offer(session, publishableKey, options = null) {
+      nextSecret = { clientSecret: session.client_secret, publishableKey, options };
     },
     /**
      * Which cookies set by a frame of another site `page`'s browser sends back, as

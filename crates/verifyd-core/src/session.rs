@@ -752,6 +752,7 @@ impl VerificationSession {
             consent: false,
             submission: Submission::default(),
             retakes: Default::default(),
+            locale: None,
         });
         Ok(())
     }
@@ -779,6 +780,7 @@ impl VerificationSession {
             consent: false,
             submission: Submission::default(),
             retakes: Default::default(),
+            locale: None,
         });
         Ok(())
     }

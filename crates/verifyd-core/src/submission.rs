@@ -113,6 +113,11 @@ pub struct Attempt {
     /// at most a few times, then let the user through and the worker decide).
     #[serde(default)]
     pub retakes: Retakes,
+    /// The language the end user chose for the pages (a BCP 47 tag of one the pages have),
+    /// or that the integrator asked for in the modal; `None`: the browser's. Absent in
+    /// attempts stored before the pages had languages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// How many times an attempt was asked to retake each image.
@@ -128,6 +133,26 @@ pub struct Retakes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_attempt_stored_before_languages_decodes_without_one() {
+        let old = serde_json::json!({
+            "channel": "link",
+            "binding_hash": "h",
+            "csrf_token": "c",
+            "started_at": 1,
+            "consent": false,
+            "submission": Submission::default(),
+        });
+        let attempt: Attempt = serde_json::from_value(old).unwrap();
+        assert_eq!(attempt.locale, None);
+        let chosen = Attempt {
+            locale: Some("fr".to_owned()),
+            ..attempt
+        };
+        let back: Attempt = serde_json::from_str(&serde_json::to_string(&chosen).unwrap()).unwrap();
+        assert_eq!(back.locale.as_deref(), Some("fr"));
+    }
 
     #[test]
     fn outcomes_round_trip_through_their_names() {

@@ -21,6 +21,16 @@
 
   var body = document.body;
 
+  /*
+   * The page's words for what this script says itself: the page carries them, in its
+   * language, as data-msg-* attributes of the element they belong to (no inline script).
+   * The English fallback is only for a page from an older verifyd.
+   */
+  function words(element, name, fallback) {
+    var text = element && element.getAttribute('data-msg-' + name);
+    return text || fallback;
+  }
+
   /* ---- A page's enhancements: error summary focus, upload preview, camera ------------- */
   /*
    * `root` holds the page; `toParent` tells the modal's parent something (a no-op in the
@@ -50,6 +60,7 @@
     var preview = uploadForm.querySelector('[data-file-preview]');
     var clientError = uploadForm.querySelector('[data-file-error]');
     var maxBytes = parseInt(input.getAttribute('data-max-bytes'), 10) || 10485760;
+    var tooLarge = words(input, 'too-large', 'This image is larger than 10 MB. Choose a smaller image.');
     var previewUrl = null;
     var showError = function (text) {
       clientError.textContent = text;
@@ -63,7 +74,7 @@
       showError('');
       if (!file) return;
       if (file.size > maxBytes) {
-        showError('This image is larger than 10 MB. Choose a smaller image.');
+        showError(tooLarge);
         return;
       }
       if (/^image\/(jpeg|png|webp)$/.test(file.type)) {
@@ -76,7 +87,7 @@
       var file = input.files && input.files[0];
       if (file && file.size > maxBytes) {
         event.preventDefault();
-        showError('This image is larger than 10 MB. Choose a smaller image.');
+        showError(tooLarge);
         input.focus();
       }
     });
@@ -136,7 +147,7 @@
       errorBox.hidden = true;
       taken.hidden = true;
       statusLine.hidden = false;
-      statusLine.textContent = 'Starting your camera…';
+      statusLine.textContent = words(camera, 'starting', 'Starting your camera…');
       canUse(false);
       if (!navigator.mediaDevices || typeof navigator.mediaDevices.getUserMedia !== 'function') {
         fail();
@@ -153,7 +164,7 @@
         stream = s;
         video.srcObject = s;
         var ready = function () {
-          statusLine.textContent = 'Your camera is on. Frame the ' + (slot === 'selfie' ? 'picture of your face' : 'document') + ', then take the photo.';
+          statusLine.textContent = words(camera, 'on', 'Your camera is on. Take the photo.');
           live.hidden = false;
           shoot.disabled = false;
         };
@@ -183,7 +194,7 @@
         stop();
         live.hidden = true;
         taken.hidden = false;
-        statusLine.textContent = 'Photo taken. Use it, or retake it.';
+        statusLine.textContent = words(camera, 'shot', 'Photo taken. Use it, or retake it.');
         canUse(true);
         useButton.focus();
       }, 'image/jpeg', 0.92);
@@ -231,7 +242,7 @@
     }
 
     if (!inFrame || !parentOrigin) {
-      bootStatus.textContent = 'This page is opened by the verification window of the site you came from.';
+      bootStatus.textContent = words(body, 'not-in-frame', 'This page is opened by the verification window of the site you came from.');
       closeButton.hidden = true;
       return;
     }
@@ -256,8 +267,8 @@
 
     function failed(error) {
       problem(error && error.message === 'not a page'
-        ? 'Something went wrong on our side. Please try again in a moment.'
-        : 'The verification service could not be reached. Check your connection and try again.');
+        ? words(body, 'failed', 'Something went wrong on our side. Please try again in a moment.')
+        : words(body, 'unreachable', 'The verification service could not be reached. Check your connection and try again.'));
     }
 
     /* Shows a page verifyd answered with (HTML) in place of the current one. */
@@ -283,6 +294,17 @@
       });
       content.replaceChildren.apply(content, nodes);
       content.setAttribute('data-page', page.body.getAttribute('data-page') || '');
+      // The page's language (the end user may have switched): the frame's own words follow.
+      var lang = page.documentElement.getAttribute('lang');
+      if (lang) document.documentElement.setAttribute('lang', lang);
+      ['close', 'close-label', 'dialog', 'failed', 'unreachable'].forEach(function (name) {
+        var text = page.body.getAttribute('data-msg-' + name);
+        if (text) body.setAttribute('data-msg-' + name, text);
+      });
+      closeButton.textContent = words(body, 'close', closeButton.textContent);
+      closeButton.setAttribute('aria-label', words(body, 'close-label', closeButton.getAttribute('aria-label')));
+      var panel = document.querySelector('[data-modal-panel]');
+      if (panel) panel.setAttribute('aria-label', words(body, 'dialog', panel.getAttribute('aria-label')));
       content.scrollTop = 0;
       if (page.title) document.title = page.title;
       Array.prototype.forEach.call(content.querySelectorAll('img[data-bound-src]'), loadBoundImage);
@@ -318,7 +340,7 @@
           boundImageUrls.push(url);
           img.src = url;
         })
-        .catch(function () { img.alt = img.alt + ' (could not be shown)'; });
+        .catch(function () { img.alt = img.alt + ' ' + (img.getAttribute('data-unavailable') || '(could not be shown)'); });
     }
 
     /* A request of the flow: verifyd's origin, the binding header, no cookies. */
@@ -398,6 +420,9 @@
       var form = new URLSearchParams();
       form.set('client_secret', clientSecret);
       form.set('key', publishableKey);
+      // The language the integrator asked for (Stripe(pk, {locale})), kept by the attempt.
+      var locale = body.getAttribute('data-locale');
+      if (locale) form.set('locale', locale);
       busy = true;
       fetch('/verify/modal/open', {
         method: 'POST',

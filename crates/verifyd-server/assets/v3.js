@@ -2,7 +2,7 @@
  * verifyd's drop-in for the Identity part of Stripe.js.
  *
  *   <script src="https://YOUR-VERIFYD/v3/"></script>
- *   const stripe = Stripe('pk_test_...');
+ *   const stripe = Stripe('pk_test_...');        // or Stripe('pk_test_...', {locale: 'fr'})
  *   const { error } = await stripe.verifyIdentity(clientSecret);
  *
  * verifyIdentity opens verifyd's hosted flow in a modal and resolves {} once the user has
@@ -47,7 +47,7 @@
     return element;
   }
 
-  function buildOverlay() {
+  function buildOverlay(locale) {
     var host = lockStyle(document.createElement('div'), { display: 'block' });
     host.setAttribute('data-verifyd-modal', '');
     var root = typeof host.attachShadow === 'function' ? host.attachShadow({ mode: 'open' }) : host;
@@ -67,7 +67,8 @@
     frame.title = 'Identity verification';
     frame.setAttribute('allow', 'camera');
     frame.setAttribute('referrerpolicy', 'no-referrer');
-    frame.src = verifydOrigin + '/verify/modal?parent=' + encodeURIComponent(window.location.origin);
+    frame.src = verifydOrigin + '/verify/modal?parent=' + encodeURIComponent(window.location.origin) +
+      (locale === 'auto' ? '' : '&locale=' + encodeURIComponent(locale));
 
     dialog.appendChild(frame);
     root.appendChild(dialog);
@@ -87,7 +88,7 @@
     return { error: { code: code, message: message } };
   }
 
-  function verifyIdentity(publishableKey, clientSecret) {
+  function verifyIdentity(publishableKey, clientSecret, locale) {
     return new Promise(function (resolve) {
       if (open) {
         resolve(error('session_in_progress', 'A verification is already open.'));
@@ -97,7 +98,7 @@
         resolve(error('session_expired', 'verifyIdentity needs the client_secret of a VerificationSession.'));
         return;
       }
-      var ui = buildOverlay();
+      var ui = buildOverlay(locale);
       var returnFocus = document.activeElement;
       var pendingError = null;
       var ready = false;
@@ -175,13 +176,29 @@
     });
   }
 
-  function Stripe(publishableKey) {
+  /*
+   * The `locale` option, as Stripe.js takes it: 'auto' (the default: the browser's
+   * languages) or a language tag ('fr', 'de-CH'). A tag verifyd has no pages for falls back
+   * to the browser's languages; a value that is not a tag is ignored with a warning.
+   */
+  function localeOption(options) {
+    var locale = options && options.locale;
+    if (locale === undefined || locale === 'auto') return 'auto';
+    if (typeof locale === 'string' && locale.length <= 35 && /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$/.test(locale)) {
+      return locale;
+    }
+    if (window.console) window.console.warn('Stripe(): unsupported locale option, using "auto".');
+    return 'auto';
+  }
+
+  function Stripe(publishableKey, options) {
     if (typeof publishableKey !== 'string' || !/^pk_(test|live)_[A-Za-z0-9]+$/.test(publishableKey)) {
       throw new Error('IntegrationError: Invalid value for Stripe(): apiKey should be a publishable key (pk_test_… or pk_live_…).');
     }
+    var locale = localeOption(options);
     return {
       verifyIdentity: function (clientSecret) {
-        return verifyIdentity(publishableKey, clientSecret);
+        return verifyIdentity(publishableKey, clientSecret, locale);
       }
     };
   }

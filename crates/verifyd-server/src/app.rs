@@ -5,6 +5,7 @@
 use crate::auth::KeyRing;
 use crate::branding::{Branding, BrandingConfig};
 use crate::live_checks::{LiveChecks, LiveChecksConfig};
+use crate::pages::i18n::Catalogues;
 use crate::pages::upload_gate::{UploadGate, UploadLimits};
 use crate::routes;
 use crate::webhooks::delivery::{DeliveryWorker, WebhookConfig};
@@ -46,6 +47,10 @@ pub struct ServerConfig {
     /// The business name, icon and accent colour of the hosted pages (checked by
     /// [`Application::build`]).
     pub branding: BrandingConfig,
+    /// A directory of the operator's own `<tag>.ftl` message catalogues for the hosted
+    /// pages (`--locales-dir`): more languages, or changed words (checked by
+    /// [`Application::build`]).
+    pub locales_dir: Option<std::path::PathBuf>,
 }
 
 /// How long data is kept when nobody asks for it to go.
@@ -83,6 +88,7 @@ impl ServerConfig {
             retention: Retention::default(),
             http_timeouts: crate::serve::HttpTimeouts::default(),
             branding: BrandingConfig::default(),
+            locales_dir: None,
         }
     }
 }
@@ -111,6 +117,8 @@ struct Inner {
     rate_limiter: crate::rate_limit::RateLimiter,
     retention: Retention,
     branding: Branding,
+    /// The hosted pages' message catalogues: the shipped ones, with the operator's.
+    catalogues: &'static Catalogues,
     /// When this process last recorded each stored key's use (seconds), so that a key's
     /// `last_used_at` costs a write at most once a minute.
     key_uses: std::sync::Mutex<std::collections::HashMap<String, i64>>,
@@ -158,6 +166,11 @@ impl AppState {
     /// The operator's business name, icon and accent colour.
     pub fn branding(&self) -> &Branding {
         &self.0.branding
+    }
+
+    /// The hosted pages' message catalogues.
+    pub fn catalogues(&self) -> &'static Catalogues {
+        self.0.catalogues
     }
 
     /// Whether this process should record a use of key `id` at `now` (seconds) now: once a
@@ -213,6 +226,20 @@ impl AppState {
     }
 }
 
+/// The hosted pages' message catalogues, parsed and checked now rather than on a first
+/// page: the shipped ones, or (with `--locales-dir`) those with the operator's files, kept
+/// for the life of the process.
+fn page_catalogues(dir: Option<&std::path::Path>) -> Result<&'static Catalogues, BuildError> {
+    match dir {
+        None => crate::pages::i18n::catalogues().map_err(BuildError::Config),
+        Some(dir) => Catalogues::with_operator_dir(dir)
+            .map(|loaded| &*Box::leak(Box::new(loaded)))
+            .map_err(|error| {
+                BuildError::Config(format!("--locales-dir {}: {error}", dir.display()))
+            }),
+    }
+}
+
 impl AppState {
     fn new(
         store: Store,
@@ -234,6 +261,7 @@ impl AppState {
                 live_checks.longest_run().as_secs_f64()
             )));
         }
+        let catalogues = page_catalogues(config.locales_dir.as_deref())?;
         let jobs_waiting = store.work_committed();
         Ok(AppState(Arc::new(Inner {
             store,
@@ -251,6 +279,7 @@ impl AppState {
             rate_limiter: crate::rate_limit::RateLimiter::new(config.rate_limits),
             retention: config.retention,
             branding,
+            catalogues,
             key_uses: Default::default(),
         })))
     }

@@ -174,7 +174,7 @@ impl UploadArgs {
     }
 }
 
-/// The hosted pages' branding, as Stripe's branding settings (for `serve`).
+/// The hosted pages' branding, as Stripe's branding settings, and their languages (for `serve`).
 #[derive(Args, Clone)]
 struct BrandingArgs {
     /// Business name shown on every hosted page and in the modal ("<name> would like to
@@ -189,6 +189,12 @@ struct BrandingArgs {
     /// are derived from it to keep WCAG AA contrast.
     #[arg(long, env = "VERIFYD_ACCENT_COLOR")]
     accent_color: Option<String>,
+    /// A directory of your own message catalogues for the hosted pages, one Fluent file per
+    /// language named by its tag (it.ftl, pt-BR.ftl): a new language must have every
+    /// message of the English one; a file of a shipped language (en, fr, de, es) changes
+    /// the messages it names. Checked at startup.
+    #[arg(long, env = "VERIFYD_LOCALES_DIR")]
+    locales_dir: Option<std::path::PathBuf>,
 }
 
 impl BrandingArgs {
@@ -557,7 +563,7 @@ async fn main() -> ExitCode {
                             test_per_second: rate_limit_test,
                         },
                         std::time::Duration::from_secs(header_read_timeout.max(1)),
-                        branding.config(),
+                        (branding.config(), branding.locales_dir.clone()),
                     ),
                     (config, webhooks.job_lease, live, retention),
                 )
@@ -649,16 +655,17 @@ async fn serve(
     public_url: Option<String>,
     api_keys: Vec<String>,
     (no_migrate, no_worker): (bool, bool),
-    (upload_limits, rate_limits, header_read_timeout, branding): (
+    (upload_limits, rate_limits, header_read_timeout, (branding, locales_dir)): (
         UploadLimits,
         RateLimits,
         std::time::Duration,
-        BrandingConfig,
+        (BrandingConfig, Option<std::path::PathBuf>),
     ),
     (webhooks, job_lease, live, retention): (WebhookConfig, u64, LiveChecksConfig, Retention),
 ) -> Result<(), String> {
     let mut config = ServerConfig::new(listen, database.url.clone());
     config.branding = branding;
+    config.locales_dir = locales_dir;
     config.upload_limits = upload_limits;
     config.rate_limits = rate_limits;
     config.retention = retention;

@@ -300,6 +300,33 @@ fn serve_refuses_a_malformed_configured_key_without_echoing_it() {
     assert!(!stderr.contains("sk_test_short"), "{stderr}");
 }
 
+#[test]
+fn serve_refuses_a_locales_dir_whose_catalogue_lacks_messages_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let locales = dir.path().join("locales");
+    std::fs::create_dir(&locales).unwrap();
+    std::fs::write(locales.join("it.ftl"), "language-name = Italiano\n").unwrap();
+    let out = verifyd_command()
+        .args([
+            "serve",
+            "--database",
+            &database_url(dir.path()),
+            "--listen",
+            "127.0.0.1:0",
+            "--locales-dir",
+        ])
+        .arg(&locales)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--locales-dir"), "{stderr}");
+    assert!(
+        stderr.contains("locale it: the catalogue lacks"),
+        "{stderr}"
+    );
+}
+
 /// A bare HTTP receiver on a thread: records (Stripe-Signature, body) of each POST.
 struct RawReceiver {
     url: String,

@@ -53,6 +53,60 @@ impl Retake {
         }
     }
 
+    /// Every retake, for the pages' catalogue checks.
+    pub const ALL: [Retake; 16] = [
+        Retake::Undecodable,
+        Retake::TooSmall,
+        Retake::TooManyPixels,
+        Retake::TooDark,
+        Retake::Glare,
+        Retake::Blurry,
+        Retake::NoDocument,
+        Retake::BarcodeUnreadable,
+        Retake::MrzUnreadable,
+        Retake::NoFace,
+        Retake::SeveralFaces,
+        Retake::FaceTooSmall,
+        Retake::FaceBlurry,
+        Retake::FaceTooDark,
+        Retake::FaceTooBright,
+        Retake::DocumentNotSelfie,
+    ];
+
+    /// The id of [`Retake::message`]'s sentence in the hosted pages' message catalogues
+    /// (one id per distinct sentence; the pages show it in the user's language). The
+    /// English catalogue says exactly what `message` says, which the pages' tests check.
+    pub fn message_id(self, side: Side, document: Option<DocumentType>) -> &'static str {
+        match self {
+            Retake::Undecodable => "retake-undecodable",
+            Retake::TooSmall => match side {
+                Side::Selfie => "retake-too-small-selfie",
+                _ => "retake-too-small-document",
+            },
+            Retake::TooManyPixels => "retake-too-many-pixels",
+            Retake::TooDark => "retake-too-dark",
+            Retake::Glare => "retake-glare",
+            Retake::Blurry => "retake-blurry",
+            Retake::NoDocument => match (side, document) {
+                (Side::Front, Some(DocumentType::Passport)) => "retake-no-document-passport",
+                _ => "retake-no-document",
+            },
+            Retake::BarcodeUnreadable => "retake-barcode-unreadable",
+            Retake::MrzUnreadable => match document {
+                Some(DocumentType::Passport) => "retake-mrz-unreadable-passport",
+                _ => "retake-mrz-unreadable",
+            },
+            Retake::NoFace => "retake-no-face",
+            Retake::SeveralFaces => "retake-several-faces",
+            Retake::FaceTooSmall => "retake-face-too-small",
+            Retake::FaceBlurry => "retake-face-blurry",
+            Retake::FaceTooDark => "retake-face-too-dark",
+            Retake::FaceTooBright => "retake-face-too-bright",
+            Retake::DocumentNotSelfie => "retake-document-not-selfie",
+        }
+    }
+
+    /// The English sentence (the pages show [`Retake::message_id`]'s, translated).
     pub fn message(self, side: Side, document: Option<DocumentType>) -> &'static str {
         match self {
             Retake::Undecodable => "This image could not be opened. Take the photo again, or choose another image.",

@@ -4,9 +4,11 @@
 //! (the modal's frame simply forgets its binding when it closes). A second post of the final
 //! form from the browser that already submitted lands on the same page. The end page shows
 //! nothing about the session but its mode; in the modal it carries the result the frame
-//! hands its parent.
+//! hands its parent. It is in the language the attempt chose (`&lang=` of the redirect),
+//! else the browser's.
 
 use super::cookies::CookieJar;
+use super::i18n::Locale;
 use super::security::{return_url_target, Csp};
 use super::templates::{self, Chrome, Message, MessagePage, ModalResult};
 use super::visit::Visit;
@@ -57,12 +59,14 @@ impl End {
     }
 }
 
-/// The answer to the post that ended an attempt.
+/// The answer to the post that ended an attempt. `locale`: the language the attempt chose,
+/// which the end page keeps (the attempt is gone by then).
 pub(crate) fn finish(
     app: &AppState,
     session: &VerificationSession,
     channel: Channel,
     end: End,
+    locale: Option<&str>,
 ) -> Response {
     let id = session.id.as_str();
     let return_to = session
@@ -81,7 +85,15 @@ pub(crate) fn finish(
                 Channel::Link => "link",
                 Channel::Modal => "modal",
             };
-            Redirect::to(&format!("/verify/s/{id}/end/{}?via={via}", end.slug())).into_response()
+            let lang = locale
+                .and_then(Locale::exact)
+                .map(|lang| format!("&lang={}", lang.tag()))
+                .unwrap_or_default();
+            Redirect::to(&format!(
+                "/verify/s/{id}/end/{}?via={via}{lang}",
+                end.slug()
+            ))
+            .into_response()
         }
     };
     if channel == Channel::Link {
@@ -106,7 +118,7 @@ pub(crate) async fn already_submitted(
         return Ok(None);
     };
     Ok((by.is(&binding.hash) && binding.fits(by.channel))
-        .then(|| finish(app, &visit.session, by.channel, End::Submitted)))
+        .then(|| finish(app, &visit.session, by.channel, End::Submitted, None)))
 }
 
 /// `GET /verify/s/{session}/end/{kind}`: the last page.
@@ -121,7 +133,18 @@ pub async fn end_page(
     }
     let session = app.store().session_any_mode(&id).await?;
     let test_mode = session.as_ref().is_some_and(|s| !s.livemode);
-    let via_modal = query.as_deref() == Some("via=modal");
+    let pairs: Vec<(&str, &str)> = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .collect();
+    let via_modal = pairs.contains(&("via", "modal"));
+    // The attempt's chosen language, if the redirect says one (anything else: the browser's).
+    let chosen = pairs
+        .iter()
+        .find(|(name, _)| *name == "lang")
+        .and_then(|(_, tag)| Locale::exact(tag));
     let return_link = (!via_modal)
         .then(|| session.and_then(|s| s.return_url))
         .flatten()
@@ -132,6 +155,9 @@ pub async fn end_page(
         End::DeviceUnsupported => Message::DeviceUnsupported { return_link },
     };
     let mut chrome = Chrome::new(app.branding(), "end", test_mode);
+    if let Some(lang) = chosen {
+        chrome = chrome.in_language(lang);
+    }
     if via_modal {
         // The modal's frame hands this result to its parent and closes.
         chrome = chrome.in_modal(Some(end.modal_result()));

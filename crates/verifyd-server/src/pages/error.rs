@@ -2,17 +2,21 @@
 //! its status, its words (in `templates/message.html`) and, in the modal, the result the
 //! frame hands its parent. Internal causes are logged once here, never shown.
 //!
-//! A failure becomes a page in two steps, because the page needs what only the server
-//! knows (the operator's branding) and `IntoResponse` is given nothing: `into_response`
-//! leaves the failure in the response's extensions, and [`render_failures`], a layer of the
-//! pages router, draws it with the server's branding.
+//! A failure becomes a page in two steps, because the page needs what only the server and
+//! the request know (the operator's branding, the browser's languages) and `IntoResponse`
+//! is given nothing: `into_response` leaves the failure in the response's extensions, and
+//! [`in_language_with_failures_drawn`], a layer of the pages router, draws it with the
+//! server's branding in the language of the request's `Accept-Language`. The same layer
+//! holds that language for the time of the request, for every page it renders.
 
+use super::i18n;
 use super::security::Csp;
 use super::templates::{self, Chrome, Message, MessagePage, ModalResult};
 use crate::app::AppState;
 use crate::branding::Branding;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Where an expired page is shown: what we know about the session and the browser.
@@ -69,12 +73,13 @@ impl From<crate::processing::ProcessingError> for PageError {
     }
 }
 
-/// A failure on its way to [`render_failures`].
+/// A failure on its way to [`in_language_with_failures_drawn`].
 #[derive(Debug, Clone)]
 struct Unrendered(PageError);
 
 impl IntoResponse for PageError {
-    /// The failure's status, with the failure itself for [`render_failures`] to draw.
+    /// The failure's status, with the failure itself for [`in_language_with_failures_drawn`]
+    /// to draw.
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
         response.extensions_mut().insert(Unrendered(self));
@@ -82,13 +87,28 @@ impl IntoResponse for PageError {
     }
 }
 
-/// The pages router's layer that draws failures left by [`PageError::into_response`] with
-/// the server's branding.
-pub async fn render_failures(State(app): State<AppState>, mut response: Response) -> Response {
-    match response.extensions_mut().remove::<Unrendered>() {
-        Some(Unrendered(error)) => error.render(app.branding()),
-        None => response,
-    }
+/// The pages router's layer: negotiates the request's language from `Accept-Language`,
+/// runs the request in it, and draws a failure left by [`PageError::into_response`] with
+/// the server's branding in that language.
+pub async fn in_language_with_failures_drawn(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let accept = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let catalogues = app.catalogues();
+    i18n::with_request_language(catalogues, accept.as_deref(), async move {
+        let mut response = next.run(request).await;
+        match response.extensions_mut().remove::<Unrendered>() {
+            Some(Unrendered(error)) => error.render(app.branding()),
+            None => response,
+        }
+    })
+    .await
 }
 
 impl PageError {

@@ -1,7 +1,7 @@
 //! The flow's requests after a link or client secret was opened: showing the current step,
 //! and the post of each text step — consent, document type, ID number, name and date of
-//! birth, a test outcome, the final submit, "no camera" — plus the images the review shows
-//! back to the browser that gave them. (Image uploads are in `upload`, the end of an
+//! birth, a test outcome, the final submit, "no camera", the language switcher — plus
+//! the images the review shows back to the browser that gave them. (Image uploads are in `upload`, the end of an
 //! attempt in `end`.)
 //!
 //! Each post opens its write transaction through `visit::begin_post` (the session read
@@ -12,7 +12,7 @@
 
 use super::end::{already_submitted, finish, End};
 use super::images::ImageFormat;
-use super::input::{self, Details, FlowForm, PageForm, Problem, Refusal};
+use super::input::{self, Details, FlowForm, LanguageForm, PageForm, Problem, Refusal};
 use super::steps::{FlowPlan, Slot, Step};
 use super::views::render_step;
 use super::visit::{begin_post, checked_attempt, Visit};
@@ -89,14 +89,21 @@ pub async fn consent(
             Ok(to_flow(&id))
         }
         Some("decline") => {
-            let channel = checked_attempt(&mut session).channel;
+            let attempt = checked_attempt(&mut session);
+            let (channel, locale) = (attempt.channel, attempt.locale.clone());
             session.decline_consent().map_err(|error| {
                 tracing::error!(%error, "hosted page: decline refused");
                 PageError::Internal
             })?;
             tx.update_session(&session).await?;
             tx.commit().await?;
-            Ok(finish(&app, &session, channel, End::Declined))
+            Ok(finish(
+                &app,
+                &session,
+                channel,
+                End::Declined,
+                locale.as_deref(),
+            ))
         }
         _ => Err(PageError::BadRequest),
     }
@@ -224,12 +231,18 @@ pub async fn test_outcome(
             _ => true,
         })
         .ok_or(PageError::BadRequest)?;
-    let channel = attempt.channel;
+    let (channel, locale) = (attempt.channel, attempt.locale.clone());
     let mut submission = attempt.submission.clone();
     submission.test_outcome = Some(outcome);
     crate::processing::submit(&app, &mut tx, &mut session, submission).await?;
     tx.commit().await?;
-    Ok(finish(&app, &session, channel, End::Submitted))
+    Ok(finish(
+        &app,
+        &session,
+        channel,
+        End::Submitted,
+        locale.as_deref(),
+    ))
 }
 
 /// `POST …/submit`: the real path's last step.
@@ -260,7 +273,13 @@ pub async fn submit(
     submission.test_outcome = None;
     crate::processing::submit(&app, &mut tx, &mut session, submission).await?;
     tx.commit().await?;
-    Ok(finish(&app, &session, attempt.channel, End::Submitted))
+    Ok(finish(
+        &app,
+        &session,
+        attempt.channel,
+        End::Submitted,
+        attempt.locale.as_deref(),
+    ))
 }
 
 /// `POST …/camera-unavailable`: the end user has no usable camera. The attempt ends and
@@ -277,7 +296,8 @@ pub async fn camera_unavailable(
         // Only live-capture sessions need a camera: nothing to end.
         return Ok(to_flow(&id));
     }
-    let channel = checked_attempt(&mut session).channel;
+    let attempt = checked_attempt(&mut session);
+    let (channel, locale) = (attempt.channel, attempt.locale.clone());
     session
         .end_attempt(LastErrorCode::DeviceNotSupported)
         .map_err(|error| {
@@ -289,7 +309,33 @@ pub async fn camera_unavailable(
     tx.erase_unsubmitted_files_of_session(session.livemode, &id)
         .await?;
     tx.commit().await?;
-    Ok(finish(&app, &session, channel, End::DeviceUnsupported))
+    Ok(finish(
+        &app,
+        &session,
+        channel,
+        End::DeviceUnsupported,
+        locale.as_deref(),
+    ))
+}
+
+/// `POST …/language`: the language switcher of a step page. Stores the choice on the attempt
+/// and goes back (303) to the step it was posted from. A value that is not one of the
+/// pages' languages is a bad request; nothing changes.
+pub async fn language(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    PageForm(form): PageForm<LanguageForm>,
+) -> Result<Response, PageError> {
+    let (mut tx, mut session) = begin_post(&app, &id, &headers, form.csrf_token.as_deref()).await?;
+    let locale = input::chosen_locale(form.locale.as_deref()).ok_or(PageError::BadRequest)?;
+    checked_attempt(&mut session).locale = Some(locale.tag().to_owned());
+    tx.update_session(&session).await?;
+    tx.commit().await?;
+    Ok(match form.step.as_deref().and_then(Step::parse) {
+        Some(step) => Redirect::to(&format!("/verify/s/{id}?step={}", step.slug())).into_response(),
+        None => to_flow(&id),
+    })
 }
 
 /// `GET /verify/s/{session}/image/{slot}`: an image of the open attempt, to the browser

@@ -1,8 +1,9 @@
 //! What the flow's forms carry, read and checked at the edge: the form extractor (a body
 //! that cannot be read is a [`PageError`]), `?step=`, and the typed fields — ID numbers,
-//! names, dates of birth. A value that does not pass becomes a [`Problem`]; the words of
-//! every problem are in `templates/words.html`. Pure apart from the extractor: no I/O.
+//! names, dates of birth. A value that does not pass becomes a [`Problem`], which names its
+//! message in the catalogues (`locales/*.ftl`). Pure apart from the extractor: no I/O.
 
+use super::i18n::{Arg, Locale, MAX_TAG_LEN};
 use super::images::ImageFormat;
 use super::steps::Step;
 use super::templates::{DetailsErrors, DetailsValues};
@@ -51,6 +52,23 @@ pub struct FlowForm {
     pub outcome: Option<String>,
 }
 
+/// The language switcher's form.
+#[derive(Debug, Default, Deserialize)]
+pub struct LanguageForm {
+    pub csrf_token: Option<String>,
+    /// The chosen language's tag, one of the switcher's.
+    pub locale: Option<String>,
+    /// `?step=` of the page the switcher was on.
+    pub step: Option<String>,
+}
+
+/// The language a switcher's form chose: exactly one of the pages' languages. Anything
+/// else (missing, too long, unknown) is `None`, a bad request.
+pub fn chosen_locale(raw: Option<&str>) -> Option<Locale> {
+    raw.filter(|value| value.len() <= MAX_TAG_LEN)
+        .and_then(Locale::exact)
+}
+
 /// Why a step's input was refused. One variant per sentence the page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
@@ -76,11 +94,49 @@ pub enum Problem {
     /// A plain file for a session that requires live capture.
     CameraRequired,
     /// Live mode's quick check asks for another photo: its stable name (`data-retake`)
-    /// and its words, which come with it from `verifyd-checks`.
+    /// and the id of its message, which come with it from `verifyd-checks`.
     Retake {
         name: &'static str,
-        message: &'static str,
+        message_id: &'static str,
     },
+}
+
+impl Problem {
+    /// The id of the problem's message in the catalogues, and its arguments.
+    pub fn message(&self) -> (&'static str, Vec<(&'static str, Arg<'static>)>) {
+        let id = match self {
+            Problem::StepNotDone => "problem-step-not-done",
+            Problem::NoDocumentChosen => "problem-no-document",
+            Problem::IdNumberMissing => "problem-id-number-missing",
+            Problem::IdNumberInvalid => "problem-id-number-invalid",
+            Problem::FirstNameMissing => "problem-first-name-missing",
+            Problem::LastNameMissing => "problem-last-name-missing",
+            Problem::NameTooLong => "problem-name-too-long",
+            Problem::BirthDateMissing => "problem-birth-date-missing",
+            Problem::BirthDateNotNumbers => "problem-birth-date-not-numbers",
+            Problem::BirthDateNotReal => "problem-birth-date-not-real",
+            Problem::BirthDateNotPast => "problem-birth-date-not-past",
+            Problem::PassportPageMissing => "problem-passport-page-missing",
+            Problem::FrontMissing => "problem-front-missing",
+            Problem::BackMissing => "problem-back-missing",
+            Problem::SelfieMissing => "problem-selfie-missing",
+            Problem::ImageTooLarge => {
+                return ("problem-image-too-large", vec![("megabytes", 10u32.into())])
+            }
+            Problem::ImageNotSupported => "problem-image-not-supported",
+            Problem::ImageUnreadable(format) => {
+                let format = match format {
+                    ImageFormat::Jpeg => "JPEG",
+                    ImageFormat::Png => "PNG",
+                    ImageFormat::Webp => "WebP",
+                };
+                return ("problem-image-unreadable", vec![("format", format.into())]);
+            }
+            Problem::CameraRequired => "problem-camera-required",
+            Problem::Retake { message_id, .. } => message_id,
+        };
+        (id, Vec::new())
+    }
 }
 
 /// A post a step refused: why, and what was typed, to show the step again with both.

@@ -12,13 +12,17 @@
 //! - `GET  /verify/s/{session}` (`?step=`) and the `POST /verify/s/{session}/…` steps —
 //!   consent, document type, images, ID number, details, test outcome, submit ([`flow`],
 //!   [`upload`]); `GET /verify/s/{session}/end/{kind}` — the last page ([`end`]).
+//! - `POST /verify/s/{session}/language` — the language switcher of every step page: stores
+//!   the end user's choice on the attempt and goes back to the page ([`flow`], [`i18n`]).
 //! - `GET  /verify/assets/{file}` and `GET /v3/` — CSS (with `brand.css`, generated from
 //!   the operator's accent colour), the page script, the icon (the operator's at
 //!   `brand-icon`) and the drop-in JavaScript ([`assets`]).
 //!
 //! A flow request passes the guard in [`visit`] (session, binding, attempt, CSRF), reads
 //! its input through [`input`], and shows a step through [`views`]; every page's words are
-//! in the templates (see [`templates`]), and every failure is a [`PageError`] page.
+//! in the catalogues of [`i18n`] (see [`templates`]), and every failure is a [`PageError`]
+//! page. Every page is in the language of the attempt's explicit choice, else of the
+//! request's `Accept-Language`, else English.
 //!
 //! Every response carries the security headers of [`security::stamp_headers`]. Request
 //! logging (in `request`) records route templates only: paths here carry link tokens.
@@ -29,6 +33,7 @@ mod cookies;
 mod end;
 mod error;
 mod flow;
+pub mod i18n;
 pub mod images;
 mod input;
 mod security;
@@ -100,6 +105,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/verify/s/{session}/camera-unavailable",
             page(get(flow::back_to_flow).post(flow::camera_unavailable)),
         )
+        .route(
+            "/verify/s/{session}/language",
+            page(get(flow::back_to_flow).post(flow::language)),
+        )
         .route("/verify/s/{session}/end/{kind}", page(get(end::end_page)))
         .route("/verify/assets/{file}", page(get(assets::asset)))
         .route("/v3", page(get(assets::stripe_js)))
@@ -108,9 +117,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/verify/", any(not_found))
         .route("/verify/{*rest}", any(not_found))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
-        .layer(axum::middleware::map_response_with_state(
+        .layer(axum::middleware::from_fn_with_state(
             state,
-            error::render_failures,
+            error::in_language_with_failures_drawn,
         ))
         .layer(axum::middleware::map_response(security::stamp_headers))
 }

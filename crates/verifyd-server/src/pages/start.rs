@@ -10,11 +10,14 @@
 //! The modal never carries the client secret in a URL: its frame page (`/verify/modal`,
 //! framable only by the origin named in `?parent=`) receives it from that parent window by
 //! `postMessage` and sends it with a marked same-origin `fetch`, together with the
-//! publishable key (checked, and required to be of the session's mode).
+//! publishable key (checked, and required to be of the session's mode). The language the
+//! integrator asked for (`Stripe(pk, {locale})`) comes the same way and is stored on the
+//! attempt, as if the end user had chosen it.
 
 use super::binding::{is_modal_open_request, new_binding};
 use super::cookies::{self, CookieJar};
-use super::input::PageForm;
+use super::i18n::{self, Locale};
+use super::input::{self, PageForm};
 use super::security::{parse_origin, Csp, Framing};
 use super::templates::{self, Chrome, Message, MessagePage, ModalFramePage, ModalResult};
 use super::{ExpiredContext, PageError};
@@ -90,55 +93,98 @@ pub async fn probe_link() -> Response {
     response
 }
 
-/// The origin named by `?parent=` (percent-encoded, as `encodeURIComponent` writes it),
-/// rebuilt from its checked parts.
-fn parent_origin_of(query: Option<&str>) -> Option<String> {
+/// The value of `name` in a query string, percent-decoded (as `encodeURIComponent` writes
+/// it); `None` if absent or not UTF-8.
+fn query_value(query: Option<&str>, name: &str) -> Option<String> {
     let value = query?
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .find(|(name, _)| *name == "parent")
+        .find(|(key, _)| *key == name)
         .map(|(_, value)| value)?;
-    let decoded = percent_encoding::percent_decode_str(value)
+    percent_encoding::percent_decode_str(value)
         .decode_utf8()
-        .ok()?;
-    parse_origin(&decoded)
+        .ok()
+        .map(|v| v.into_owned())
 }
 
-/// `GET /verify/modal?parent=<origin>`: the page the drop-in loads in its iframe, where the
-/// whole modal is drawn and its flow runs. It holds nothing secret when served; only the
-/// named origin may frame it, and it takes the client secret only from that origin.
-pub async fn modal_frame(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
+/// The origin named by `?parent=`, rebuilt from its checked parts.
+fn parent_origin_of(query: Option<&str>) -> Option<String> {
+    parse_origin(&query_value(query, "parent")?)
+}
+
+/// The language the integrator asked for with `Stripe(pk, {locale})`, passed by the drop-in
+/// as `?locale=`: `Ok(None)` when absent, `auto` (the browser's languages) or a language the
+/// pages do not have (as Stripe.js falls back); the closest of the pages' languages
+/// otherwise (`fr-CA` → `fr`). A value that is not a language tag at all is refused.
+fn requested_locale_of(query: Option<&str>) -> Result<Option<Locale>, PageError> {
+    let Some(value) = query_value(query, "locale") else {
+        return Ok(None);
+    };
+    if value.is_empty()
+        || value.len() > i18n::MAX_TAG_LEN
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(PageError::BadRequest);
+    }
+    if value == "auto" {
+        return Ok(None);
+    }
+    Ok(Locale::closest(&value))
+}
+
+/// `GET /verify/modal?parent=<origin>[&locale=<tag>]`: the page the drop-in loads in its
+/// iframe, where the whole modal is drawn and its flow runs. It holds nothing secret when
+/// served; only the named origin may frame it, and it takes the client secret only from
+/// that origin. With `locale`, it is shown in that language and hands the choice on to the
+/// attempt it opens.
+pub async fn modal_frame(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
     let parent = parent_origin_of(query.as_deref());
+    let requested = requested_locale_of(query.as_deref())?;
+    let chrome = |page| {
+        let chrome = Chrome::new(app.branding(), page, false).in_modal(None);
+        match requested {
+            Some(lang) => chrome.in_language(lang),
+            None => chrome,
+        }
+    };
     let Some(parent) = parent else {
         // Without its parent's origin the frame cannot work (an out-of-date drop-in, or
         // the page opened by hand): say so to whoever shows it; there is nothing to protect.
         let page = MessagePage {
-            chrome: Chrome::new(app.branding(), "modal-error", false).in_modal(None),
+            chrome: chrome("modal-error"),
             message: Message::ModalWithoutParent,
         };
         let csp = Csp {
             framing: Framing::Anyone,
             form_targets: Vec::new(),
         };
-        return templates::page(StatusCode::BAD_REQUEST, &page, &csp);
+        return Ok(templates::page(StatusCode::BAD_REQUEST, &page, &csp));
     };
     let page = ModalFramePage {
         chrome: Chrome {
             parent_origin: Some(parent.clone()),
-            ..Chrome::new(app.branding(), "modal", false).in_modal(None)
+            requested_locale: requested.map(|lang| lang.tag().to_owned()),
+            ..chrome("modal")
         },
     };
     let csp = Csp {
         framing: Framing::Origin(parent),
         form_targets: Vec::new(),
     };
-    templates::page(StatusCode::OK, &page, &csp)
+    Ok(templates::page(StatusCode::OK, &page, &csp))
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct OpenModalForm {
     client_secret: Option<String>,
     key: Option<String>,
+    /// The language the frame was asked for (its `?locale=`, one of the pages' tags).
+    locale: Option<String>,
 }
 
 /// A failure to open the modal: a page the frame shows, marked with the `verifyIdentity()`
@@ -151,10 +197,15 @@ fn modal_failure(
     code: &'static str,
     expired: bool,
     message: &str,
+    lang: Option<Locale>,
 ) -> Result<Response, PageError> {
+    let mut chrome = Chrome::new(app.branding(), "modal-error", test_mode)
+        .in_modal(Some(ModalResult::error(code, message)));
+    if let Some(lang) = lang {
+        chrome = chrome.in_language(lang);
+    }
     let page = MessagePage {
-        chrome: Chrome::new(app.branding(), "modal-error", test_mode)
-            .in_modal(Some(ModalResult::error(code, message))),
+        chrome,
         message: Message::ModalNotOpened { expired },
     };
     Ok(templates::page(status, &page, &Csp::deny_framing()))
@@ -182,6 +233,11 @@ pub async fn open_modal(
     let Ok(PageForm(form)) = form else {
         return Err(PageError::BadRequest);
     };
+    // Checked before anything is spent: a value the frame could not have sent is refused.
+    let locale = match form.locale.as_deref() {
+        None | Some("") => None,
+        Some(tag) => Some(input::chosen_locale(Some(tag)).ok_or(PageError::BadRequest)?),
+    };
     let key = form.key.as_deref().unwrap_or("");
     let caller = match authenticate_publishable(&app, key).await {
         Ok(caller) => caller,
@@ -193,6 +249,7 @@ pub async fn open_modal(
                 "invalid_publishable_key",
                 false,
                 &error.message,
+                locale,
             );
         }
         Err(_) => return Err(PageError::Internal),
@@ -206,6 +263,7 @@ pub async fn open_modal(
             "session_expired",
             true,
             "This verification session has expired or was already used. Retrieve the VerificationSession on your server for a new client_secret.",
+            locale,
         )
     };
     if secret.is_empty() || secret.len() > 256 {
@@ -227,6 +285,7 @@ pub async fn open_modal(
             "invalid_publishable_key",
             false,
             &format!("The publishable key is a {key_mode} mode key, but the VerificationSession was created in {session_mode} mode."),
+            locale,
         );
     }
     let id = peek.id.as_str().to_owned();
@@ -244,6 +303,9 @@ pub async fn open_modal(
         drop(tx);
         return expired(!session.livemode);
     }
+    if let Some(attempt) = session.attempt.as_mut() {
+        attempt.locale = locale.map(|lang| lang.tag().to_owned());
+    }
     tx.update_session(&session).await?;
     tx.erase_unsubmitted_files_of_session(session.livemode, &id)
         .await?;
@@ -258,6 +320,24 @@ pub async fn open_modal(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_modal_takes_a_language_tag_and_refuses_what_is_not_one() {
+        let tag = |q: &str| requested_locale_of(Some(q)).map(|l| l.map(Locale::tag));
+        assert_eq!(tag("parent=x").unwrap(), None);
+        assert_eq!(tag("locale=auto").unwrap(), None);
+        assert_eq!(tag("locale=fr").unwrap(), Some("fr"));
+        assert_eq!(tag("locale=de-CH").unwrap(), Some("de"));
+        assert_eq!(tag("locale=ja").unwrap(), None);
+        for bad in [
+            "locale=",
+            "locale=f%20r",
+            "locale=%3Cb%3E",
+            &format!("locale={}", "a".repeat(40)),
+        ] {
+            assert!(tag(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn the_parent_origin_comes_percent_encoded_and_is_checked() {

@@ -251,6 +251,7 @@ mod tests {
             consent: true,
             submission: Submission::default(),
             retakes: Default::default(),
+            locale: None,
         }
     }
 

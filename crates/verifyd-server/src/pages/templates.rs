@@ -1,15 +1,15 @@
 //! The askama templates of the hosted pages (files under `templates/`) and the data each one
-//! is given. The words live in the templates, not here: Rust hands a template what its page
-//! is about (a step, a document type, a [`Problem`], a [`Message`]) and the template says
-//! it, so that every user-visible sentence is in one kind of place. [`Chrome::new`] is the
-//! one place where the context every page shares is built; [`page`] turns a rendered
-//! template into a response with its policy.
+//! is given. The words live in the message catalogues (`locales/*.ftl`, see [`i18n`]), not
+//! here: Rust hands a template what its page is about (a step, a document type, a
+//! [`Problem`], a [`Message`]) and the template asks [`Chrome`] for the message that says it
+//! in the page's language. [`Chrome::new`] is the one place where the context every page
+//! shares is built; [`page`] turns a rendered template into a response with its policy.
 //!
-//! Templates auto-escape everything; they get only display data — never a client secret,
-//! URL token or binding secret (the CSRF token is the one secret a page carries, in its
-//! forms).
+//! Templates auto-escape everything, translated messages included (a message holds no
+//! markup); they get only display data — never a client secret, URL token or binding secret
+//! (the CSRF token is the one secret a page carries, in its forms).
 
-use super::images::ImageFormat;
+use super::i18n::{self, Arg, Locale};
 use super::input::Problem;
 use super::security::{Csp, Framing};
 use super::steps::{FlowPlan, Slot};
@@ -35,10 +35,40 @@ pub struct Chrome {
     pub result: Option<ModalResult>,
     /// The operator's business name, icon and accent (`--business-name`, …).
     pub brand: Branding,
+    /// The page's language.
+    pub lang: Locale,
+    /// The step pages only: the language switcher's form.
+    pub switcher: Option<Switcher>,
+    /// The modal's frame page only: the language the integrator asked for
+    /// (`Stripe(pk, {locale})`), which the frame sends on when it opens the attempt.
+    pub requested_locale: Option<String>,
 }
 
+/// The language switcher of a step page: a form posting to the attempt (CSRF-protected),
+/// answered with a redirect back to `step`.
+#[derive(Debug, Clone)]
+pub struct Switcher {
+    pub action: String,
+    pub csrf_token: String,
+    /// `?step=` of the page it is on.
+    pub step: &'static str,
+}
+
+/// A box of the date of birth, in the order the language writes dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    Day,
+    Month,
+    Year,
+}
+
+/// The largest image the pages accept, as the pages say it (`10 MB`).
+const MAX_IMAGE_MEGABYTES: u32 = 10;
+
 impl Chrome {
-    /// The context of every page, built here and nowhere else.
+    /// The context of every page, built here and nowhere else. The page is in the language
+    /// its request negotiated from `Accept-Language` until [`Chrome::in_language`] says
+    /// otherwise.
     pub fn new(brand: &Branding, page: &'static str, test_mode: bool) -> Self {
         Self {
             page,
@@ -47,6 +77,165 @@ impl Chrome {
             parent_origin: None,
             result: None,
             brand: brand.clone(),
+            lang: i18n::request_locale(),
+            switcher: None,
+            requested_locale: None,
+        }
+    }
+
+    /// The page in `lang` (an attempt's explicit choice).
+    pub fn in_language(self, lang: Locale) -> Self {
+        Self { lang, ..self }
+    }
+
+    /// The message `id` in the page's language. Every message can use `$named` (`yes` when
+    /// a business name is configured) and `$business`.
+    pub fn t(&self, id: &str) -> String {
+        self.text(id, Vec::new())
+    }
+
+    fn text<'a>(&'a self, id: &str, mut args: Vec<(&'a str, Arg<'a>)>) -> String {
+        let name = self.business();
+        args.push(("named", if name.is_some() { "yes" } else { "no" }.into()));
+        args.push(("business", name.unwrap_or("").into()));
+        self.lang.text(id, &args)
+    }
+
+    /// The switcher's languages.
+    pub fn languages(&self) -> Vec<Locale> {
+        Locale::all().collect()
+    }
+
+    /// "Step 2 of 5".
+    pub fn step_of(&self, number: &usize, count: &usize) -> String {
+        self.text(
+            "step-of",
+            vec![("number", (*number).into()), ("count", (*count).into())],
+        )
+    }
+
+    /// A message whose `$megabytes` is the largest image's size.
+    pub fn megabytes(&self, id: &str) -> String {
+        self.text(id, vec![("megabytes", MAX_IMAGE_MEGABYTES.into())])
+    }
+
+    /// A message about `document` (`$document`: its API name).
+    pub fn document(&self, id: &str, document: &DocumentType) -> String {
+        self.text(id, vec![("document", document.as_str().into())])
+    }
+
+    /// The consent page's line about the document: the permitted types joined by "or".
+    pub fn consent_documents(&self, permitted: &[DocumentType]) -> String {
+        let names: Vec<String> = permitted
+            .iter()
+            .map(|d| self.document("document-in-sentence", d))
+            .collect();
+        let documents = match names.as_slice() {
+            [one] => one.clone(),
+            [first, second] => self.text(
+                "list-or-two",
+                vec![
+                    ("first", first.as_str().into()),
+                    ("second", second.as_str().into()),
+                ],
+            ),
+            [first, second, third, ..] => self.text(
+                "list-or-three",
+                vec![
+                    ("first", first.as_str().into()),
+                    ("second", second.as_str().into()),
+                    ("third", third.as_str().into()),
+                ],
+            ),
+            [] => String::new(),
+        };
+        self.text("consent-documents", vec![("documents", documents.into())])
+    }
+
+    /// The heading of an image step.
+    pub fn image_heading(&self, slot: &Slot, document: &Option<DocumentType>) -> String {
+        self.text(
+            "image-heading",
+            vec![
+                ("slot", slot.name().into()),
+                (
+                    "document",
+                    document.map_or("none", DocumentType::as_str).into(),
+                ),
+            ],
+        )
+    }
+
+    /// What the camera's status line says once the camera is on (read by the page script).
+    pub fn camera_on(&self, slot: &Slot) -> String {
+        self.text("camera-on", vec![("slot", slot.name().into())])
+    }
+
+    /// Why a post was refused.
+    pub fn problem(&self, problem: &Problem) -> String {
+        let (id, args) = problem.message();
+        self.text(id, args)
+    }
+
+    /// A test outcome's button: "Fail: <code>" (the code is the API's, not translated).
+    pub fn test_failure(&self, code: &str) -> String {
+        self.text("test-outcome-fail", vec![("code", code.into())])
+    }
+
+    /// The label of a row of the review page.
+    pub fn review_label(&self, item: &ReviewItem) -> String {
+        match item {
+            ReviewItem::Document(_) => self.t("review-document"),
+            ReviewItem::Image {
+                slot: Slot::Front,
+                passport: true,
+                ..
+            } => self.t("review-photo-page"),
+            ReviewItem::Image { slot, .. } => self.t(match slot {
+                Slot::Front => "review-front",
+                Slot::Back => "review-back",
+                Slot::Selfie => "review-selfie",
+            }),
+            ReviewItem::IdNumber { .. } => self.t("id-number-label"),
+            ReviewItem::Name(_) => self.t("review-name"),
+            ReviewItem::DateOfBirth(_) => self.t("date-of-birth"),
+        }
+    }
+
+    /// A date of birth as the language writes it (`27 March 1990`, `27. März 1990`).
+    pub fn date_long(&self, day: &u32, month: &u32, year: &i32) -> String {
+        self.text(
+            "date-long",
+            vec![
+                ("day", (*day).into()),
+                ("month", (*month).into()),
+                // A year is written without grouping (not `1,990`): as text.
+                ("year", year.to_string().into()),
+            ],
+        )
+    }
+
+    /// The boxes of a date of birth in the language's order (`date-fields-order`); day,
+    /// month, year if the catalogue's order is not a usable one.
+    pub fn date_fields(&self) -> Vec<DatePart> {
+        let order = self.lang.text("date-fields-order", &[]);
+        let parts: Vec<DatePart> = order
+            .split_whitespace()
+            .filter_map(|word| match word {
+                "day" => Some(DatePart::Day),
+                "month" => Some(DatePart::Month),
+                "year" => Some(DatePart::Year),
+                _ => None,
+            })
+            .collect();
+        let complete = parts.len() == 3
+            && [DatePart::Day, DatePart::Month, DatePart::Year]
+                .iter()
+                .all(|p| parts.contains(p));
+        if complete {
+            parts
+        } else {
+            vec![DatePart::Day, DatePart::Month, DatePart::Year]
         }
     }
 

@@ -267,7 +267,7 @@ pub async fn upload(
             tx.commit().await?;
             let problem = Problem::Retake {
                 name: retake.name(),
-                message: retake.message(side, document),
+                message_id: retake.message_id(side, document),
             };
             return Ok(render_step(
                 app.branding(),

@@ -1,14 +1,17 @@
 //! The page of each step: [`render_step`] shows a step of an attempt, with the refusal of
 //! the post that brought it back if there was one, and one function per step turns the
-//! session's plan and the attempt's submission into that step's template data. What the
-//! pages say is in their templates. Pure: no I/O.
+//! session's plan and the attempt's submission into that step's template data, in the
+//! language the attempt chose (else the request's). What the pages say is in the message
+//! catalogues. Pure: no I/O.
 
+use super::i18n::Locale;
 use super::input::{Problem, Refusal};
 use super::security::{return_url_target, Csp, Framing};
 use super::steps::{FlowPlan, Slot, Step};
 use super::templates::{
     self, Chrome, ConsentPage, DetailsErrors, DetailsPage, DetailsValues, DocumentChoice,
     DocumentTypePage, FlowChrome, IdNumberPage, ImagePage, ReviewItem, ReviewPage, ReviewRow,
+    Switcher,
 };
 use crate::branding::Branding;
 use axum::http::StatusCode;
@@ -30,8 +33,18 @@ impl StepView<'_> {
         &self.attempt.submission
     }
 
+    /// The step page's context: in the attempt's chosen language (else the request's), with
+    /// the language switcher.
     fn chrome(&self, page: &'static str) -> Chrome {
-        let chrome = Chrome::new(self.brand, page, !self.session.livemode);
+        let mut chrome = Chrome::new(self.brand, page, !self.session.livemode);
+        if let Some(chosen) = self.attempt.locale.as_deref().and_then(Locale::exact) {
+            chrome = chrome.in_language(chosen);
+        }
+        chrome.switcher = Some(Switcher {
+            action: format!("/verify/s/{}/language", self.session.id.as_str()),
+            csrf_token: self.attempt.csrf_token.clone(),
+            step: self.step.slug(),
+        });
         match self.attempt.channel {
             Channel::Link => chrome,
             Channel::Modal => chrome.in_modal(None),

@@ -6,6 +6,7 @@ mod common;
 mod errors;
 mod expand;
 mod idempotency;
+mod languages;
 mod lists;
 mod live;
 mod live_documents;

@@ -18,7 +18,7 @@ pub(crate) const PARENT_ENCODED: &str = "http%3A%2F%2Flocalhost%3A4242";
 const BINDING_HEADER: &str = "verifyd-binding";
 /// What the frame's open request carries: its mark, and the browser's word that it comes
 /// from verifyd's own origin.
-const MODAL_OPEN: [(&str, &str); 2] =
+pub(crate) const MODAL_OPEN: [(&str, &str); 2] =
     [("verifyd-modal", "open"), ("sec-fetch-site", "same-origin")];
 
 /// One page as a browser received it.
@@ -29,7 +29,7 @@ pub(crate) struct Page {
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub fn location(&self) -> &str {
         self.headers
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
@@ -44,7 +44,7 @@ impl Page {
     }
 
     /// The CSRF token of the page's forms.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         let marker = "name=\"csrf_token\" value=\"";
         let start = self.body.find(marker).expect("page has a form") + marker.len();
         let end = start + self.body[start..].find('"').unwrap();
@@ -68,6 +68,8 @@ pub(crate) struct Browser {
     client: reqwest::Client,
     cookies: Vec<(String, String)>,
     binding: Option<String>,
+    /// The browser's `Accept-Language`, sent with every request when set.
+    pub accept_language: Option<String>,
 }
 
 impl Browser {
@@ -80,6 +82,7 @@ impl Browser {
                 .unwrap(),
             cookies: Vec::new(),
             binding: None,
+            accept_language: None,
         }
     }
 
@@ -109,6 +112,10 @@ impl Browser {
             Some(secret) => request.header(BINDING_HEADER, secret),
             None => request,
         };
+        let request = match &self.accept_language {
+            Some(languages) => request.header("accept-language", languages),
+            None => request,
+        };
         let response = request.send().await.expect("request sent");
         let status = response.status();
         let headers = response.headers().clone();
@@ -134,11 +141,11 @@ impl Browser {
         self.send(request).await
     }
 
-    async fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Page {
+    pub async fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Page {
         self.post_with_headers(path, pairs, &[]).await
     }
 
-    async fn post_with_headers(
+    pub async fn post_with_headers(
         &mut self,
         path: &str,
         pairs: &[(&str, &str)],
@@ -188,7 +195,7 @@ impl Browser {
     }
 
     /// Follows a 303 and returns the page it leads to.
-    async fn follow(&mut self, page: &Page) -> Page {
+    pub async fn follow(&mut self, page: &Page) -> Page {
         assert_eq!(page.status, StatusCode::SEE_OTHER, "body: {}", page.body);
         let location = page.location().to_owned();
         self.get(&location).await
@@ -311,14 +318,14 @@ async fn retrieve(app: &TestApp, key: &str, id: &str) -> Value {
     reply.body
 }
 
-fn url_of(session: &Value) -> String {
+pub(crate) fn url_of(session: &Value) -> String {
     session["url"]
         .as_str()
         .expect("session has a url")
         .to_owned()
 }
 
-fn id_of(session: &Value) -> String {
+pub(crate) fn id_of(session: &Value) -> String {
     session["id"].as_str().unwrap().to_owned()
 }
 
@@ -334,7 +341,7 @@ pub(crate) async fn open(app: &TestApp, session: &Value) -> (Browser, Page) {
 }
 
 /// Opens the link and accepts consent; returns the first step after consent.
-async fn consented(app: &TestApp, session: &Value) -> (Browser, Page) {
+pub(crate) async fn consented(app: &TestApp, session: &Value) -> (Browser, Page) {
     let (mut browser, consent) = open(app, session).await;
     let id = id_of(session);
     let accepted = browser
@@ -1226,9 +1233,10 @@ async fn live_capture_sessions_refuse_plain_uploads() {
         )
         .await;
     plain.assert_status(422);
+    // Messages come from the catalogue and are escaped like any text (`'` is `&#39;`).
     assert!(plain
         .body
-        .contains("needs a photo taken with your device's camera"));
+        .contains("needs a photo taken with your device&#39;s camera"));
     let camera = browser
         .upload(
             &format!("/verify/s/{id}/image/front"),
